@@ -1,0 +1,1 @@
+"""Hotline service: triage, conversation core, channels and staff console."""
