@@ -1,0 +1,1 @@
+"""The dialogue assistant (Rasa), reached over HTTP on loopback."""

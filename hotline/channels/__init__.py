@@ -1,0 +1,1 @@
+"""Channel adapters: turn a web, SMS or voice request into a turn for the conversation core."""

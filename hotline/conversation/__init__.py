@@ -1,0 +1,1 @@
+"""The conversation core: the one path every channel's turn goes through."""

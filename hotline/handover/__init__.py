@@ -1,0 +1,1 @@
+"""Warm handover to hotline staff: records, queue, alerts."""

@@ -1,0 +1,1 @@
+"""Privacy primitives: keyed hashes for identifiers, encryption at rest, log redaction."""

@@ -1,0 +1,1 @@
+"""Shared web plumbing: templates, static files, security headers."""
