@@ -78,7 +78,7 @@ def message_json(m: Message) -> dict[str, Any]:
 
 
 def _visible(m: Message) -> bool:
-    return m.author != "system"
+    return not (m.direction == "in" and m.author == "system")  # notes meant for the worker only
 
 
 def _authorise(request: Request, conversation_id: str, authorization: str | None) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline import i18n
+from hotline.channels import outbound
 from hotline.assistant.client import AssistantClient, AssistantUnavailable, BotReply, ParseResult
 from hotline.conversation.types import InboundTurn, Reply, TurnResult
 from hotline.events import QUEUE_TOPIC, bus, conversation_topic
@@ -141,6 +142,79 @@ class ConversationCore:
             except Exception:  # noqa: BLE001 - erasure of the bot's copy is retried by the purge
                 log.warning("could not erase the assistant's tracker for %s", conversation_id[:6])
         return True
+
+    # ------------------------------------------------------------------ worker actions
+    def worker_joined(self, conversation_id: str, worker_first_name: str) -> None:
+        """A worker accepted the handover: the bot goes quiet and the person hears who joined and
+        that they have read the conversation (issue 3, warm transfer)."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                return
+            conv.state = "with_worker"
+            reply = self._render(conv, "handover.worker_joined", worker_name=worker_first_name)
+            reply.author = "system"
+            self._deliver_out(s, conv, reply)
+
+    def worker_message(self, conversation_id: str, staff_id: int, text: str, staff_lang: str | None = None) -> int | None:
+        """A worker writes to the person: translated into the person's language (marked as machine
+        translation, original kept) and delivered only inside the open conversation."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.state not in ("queued", "with_worker") or conv.opted_out:
+                return None
+            source = staff_lang or self.settings.staff_language
+            msg = Message(conversation_id=conv.id, direction="out", author="worker", body=text.strip()[:2000],
+                          lang=source, staff_id=staff_id)
+            target = conv.language or self.settings.default_language
+            if target != source and self._translate is not None:
+                try:
+                    result = self._translate(msg.body, source, target)
+                    if getattr(result, "available", False) and getattr(result, "machine", False):
+                        msg.translation, msg.translation_lang, msg.translation_machine = result.text, target, True
+                except Exception:  # noqa: BLE001
+                    log.warning("translation of a worker message failed (%s->%s)", source, target)
+            s.add(msg)
+            s.flush()
+            conv.last_message_at = utcnow()
+            bus.publish(conversation_topic(conv.id), {"event": "message", "message_id": msg.id})
+            external = outbound.deliver(conv.channel, conv.id, msg.id)
+            if external:
+                msg.external_id = external
+            return msg.id
+
+    def hand_back(self, conversation_id: str, closed: bool = False) -> None:
+        """The worker hands the person back to the assistant (or closes the case)."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.state == "ended":
+                return
+            conv.state = "bot"
+            reply = self._render(conv, "handover.closed" if closed else "handover.returned")
+            reply.author = "system"
+            self._deliver_out(s, conv, reply)
+
+    def notify_person(self, conversation_id: str, key: str, **params: Any) -> None:
+        """A system message inside an open handover (e.g. still waiting after escalation)."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.state not in ("queued", "with_worker") or conv.opted_out:
+                return
+            reply = self._render(conv, key, **params)
+            reply.author = "system"
+            self._deliver_out(s, conv, reply)
+
+    def _deliver_out(self, s: Session, conv: Conversation, reply: Reply) -> None:
+        if conv.opted_out:
+            return
+        msg = Message(conversation_id=conv.id, direction="out", author=reply.author, body=reply.text,
+                      lang=reply.lang, key=reply.key)
+        s.add(msg)
+        s.flush()
+        bus.publish(conversation_topic(conv.id), {"event": "message", "message_id": msg.id})
+        external = outbound.deliver(conv.channel, conv.id, msg.id)
+        if external:
+            msg.external_id = external
 
     # ------------------------------------------------------------------ the turn
     def _handle_locked(self, s: Session, conv: Conversation, turn: InboundTurn, text: str) -> TurnResult:
