@@ -1,0 +1,125 @@
+"""`hotline models`: install, list, remove and try offline translation models.
+
+The operator obtains .argosmodel files on another machine (docs/OPERATOR-TRANSLATION.md) and
+installs them here; nothing in this command uses the network. ``install``, ``list`` and
+``remove`` never import argostranslate, so they run in well under a second.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from hotline.translation.archive import InvalidPackage, describe_sbd, install, remove
+from hotline.translation.catalog import HOTLINE_LANGUAGES, PIVOT, Catalog, normalise_code
+from hotline.translation.layout import ENV_DIR, ArgosLayout
+
+
+def _layout(ctx: click.Context) -> ArgosLayout:
+    return ArgosLayout.from_env(ctx.obj.get("dir") if ctx.obj else None)
+
+
+def _code(value: str) -> str:
+    code = normalise_code(value)
+    if code is None:
+        raise click.BadParameter(f"{value!r} is not a language code (use ISO 639-1, e.g. ro, en)")
+    return code
+
+
+@click.group("models")
+@click.option("--dir", "argos_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Model store (default: ${ENV_DIR}, else <repo>/var/argos).")
+@click.pass_context
+def models_group(ctx: click.Context, argos_dir: Path | None) -> None:
+    """Offline machine-translation models (argostranslate .argosmodel files)."""
+    ctx.ensure_object(dict)
+    ctx.obj["dir"] = str(argos_dir) if argos_dir else None
+
+
+@models_group.command("install")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sha256", "expected", default=None,
+              help="Refuse the file unless its SHA-256 equals this (from where you got it).")
+@click.pass_context
+def install_command(ctx: click.Context, file: Path, expected: str | None) -> None:
+    """Check FILE (.argosmodel) and install it; a model for the same pair is replaced."""
+    layout = _layout(ctx)
+    try:
+        result = install(file, layout, expected_sha256=expected)
+    except InvalidPackage as exc:
+        raise click.ClickException(f"refused: {exc}") from None
+    model = result.model
+    click.echo(f"installed {model.from_code} -> {model.to_code} version {model.version or '?'} "
+               f"into {model.path}")
+    click.echo(f"sha256 {result.sha256}")
+    for old in result.replaced:
+        click.echo(f"replaced the earlier {old.from_code} -> {old.to_code} version {old.version or '?'}")
+    click.echo(f"sentence splitting: {describe_sbd(model)}")
+    click.echo("a running service picks the model up on its next message; no restart needed")
+
+
+@models_group.command("list")
+@click.pass_context
+def list_command(ctx: click.Context) -> None:
+    """List installed pairs with versions, and the hotline's pairs that are still missing."""
+    layout = _layout(ctx)
+    catalog = Catalog(layout.packages, layout.minisbd)
+    models = catalog.models()
+    if not models:
+        click.echo(f"no translation models installed in {layout.packages}")
+    else:
+        click.echo(f"{'from':<5} {'to':<5} {'version':<9} {'sha256':<13} sentence splitting")
+        for m in models:
+            digest = (m.sha256 or "-")[:12]
+            click.echo(f"{m.from_code:<5} {m.to_code:<5} {m.version or '?':<9} {digest:<13} {m.sentence_splitter}")
+    pairs = {(m.from_code, m.to_code) for m in models}
+    missing = [f"{a}->{b}" for lang in HOTLINE_LANGUAGES for a, b in ((lang, PIVOT), (PIVOT, lang))
+               if (a, b) not in pairs]
+    if missing:
+        click.echo(f"missing for this hotline ({len(missing)}): {' '.join(missing)}")
+    else:
+        click.echo("every pair this hotline needs is installed")
+
+
+@models_group.command("remove")
+@click.argument("from_code", metavar="FROM")
+@click.argument("to_code", metavar="TO")
+@click.pass_context
+def remove_command(ctx: click.Context, from_code: str, to_code: str) -> None:
+    """Remove the installed model translating FROM -> TO."""
+    src, dst = _code(from_code), _code(to_code)
+    removed = remove(src, dst, _layout(ctx))
+    if not removed:
+        raise click.ClickException(f"no model installed for {src} -> {dst}")
+    for m in removed:
+        click.echo(f"removed {m.from_code} -> {m.to_code} version {m.version or '?'}")
+
+
+@models_group.command("check")
+@click.argument("from_code", metavar="FROM")
+@click.argument("to_code", metavar="TO")
+@click.argument("text")
+@click.pass_context
+def check_command(ctx: click.Context, from_code: str, to_code: str, text: str) -> None:
+    """Translate TEXT once, offline, to check an installed model; prints timings."""
+    from hotline.translation.service import Translator
+
+    translator = Translator(argos_dir=_layout(ctx).root)
+    started = time.perf_counter()
+    first = translator.translate(text, _code(from_code), _code(to_code))
+    cold = time.perf_counter() - started
+    translator.forget()
+    started = time.perf_counter()
+    translator.translate(text, _code(from_code), _code(to_code))
+    warm = time.perf_counter() - started
+    click.echo(f"text: {first.text}")
+    click.echo(f"machine: {first.machine} available: {first.available} path: {'->'.join(first.path) or '-'}")
+    if first.notice:
+        click.echo(f"notice: {first.notice}")
+    import_s = translator.engine.import_seconds
+    click.echo(f"timing: argos import {import_s if import_s is not None else 0:.3f} s, "
+               f"first {cold * 1000:.1f} ms, warm {warm * 1000:.1f} ms")
+    translator.close()
+    if not first.available:
+        raise SystemExit(2)
