@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 from hotline.translation.catalog import Catalog, package_sbd_file
@@ -33,14 +34,20 @@ class EngineResult:
     path: tuple[str, ...]  # languages the text went through, e.g. ('ro', 'en', 'uk')
 
 
+def _silence_argos_logging() -> None:
+    """argostranslate logs every input, its tokens and its translation at INFO level on the
+    ``argostranslate.utils`` logger (which it sets to INFO itself). Message text must never reach
+    the hotline's logs, so only warnings and errors (which carry no text) are let through."""
+    logging.getLogger("argostranslate.utils").setLevel(logging.WARNING)
+    logging.getLogger("argostranslate").setLevel(logging.WARNING)
+
+
 def _configure_settings(settings: ModuleType, layout: ArgosLayout, env: dict[str, str]) -> None:
     """Force the offline settings onto argostranslate.settings even if someone imported it first.
 
     Environment variables only act at first import; if another part of the process imported
     argostranslate earlier, its module attributes are set here to the same values.
     """
-    from pathlib import Path
-
     settings.package_data_dir = Path(env["ARGOS_PACKAGES_DIR"])
     settings.package_dirs = [layout.packages]
     settings.package_index = env["ARGOS_PACKAGE_INDEX"]
@@ -53,39 +60,47 @@ def _configure_settings(settings: ModuleType, layout: ArgosLayout, env: dict[str
     settings.chunk_type = settings.ChunkType.ARGOSTRANSLATE
 
 
+class _ArgosState:
+    """argostranslate keeps its settings, language graph and loaded models in module globals, so
+    every engine in the process shares one lock and one record of which store argos points at."""
+
+    lock = threading.RLock()
+    translate: ModuleType | None = None
+    root: Path | None = None
+    signature: tuple | None = None
+    prepared: set[int] = set()
+    import_seconds: float | None = None
+
+
 class ArgosEngine:
     """Lazy, offline, thread-safe access to argostranslate for one model store."""
 
     def __init__(self, layout: ArgosLayout) -> None:
         self.layout = layout
         self.catalog = Catalog(layout.packages, layout.minisbd)
-        self._lock = threading.RLock()
-        self._translate: ModuleType | None = None
-        self._signature: tuple | None = None
-        self._prepared: set[int] = set()
-        self.import_seconds: float | None = None
 
     @property
     def imported(self) -> bool:
-        return self._translate is not None
+        return _ArgosState.translate is not None
+
+    @property
+    def import_seconds(self) -> float | None:
+        """How long the one argostranslate import of this process took (None: not yet)."""
+        return _ArgosState.import_seconds
 
     def _import(self) -> ModuleType:
         """Import argostranslate once, with the offline environment in place during the import."""
-        if self._translate is not None:
-            return self._translate
+        if _ArgosState.translate is not None:
+            return _ArgosState.translate
         self.layout.ensure()
         env = self.layout.argos_environment()
         saved = {key: os.environ.get(key) for key in env}
         started = time.perf_counter()
         os.environ.update(env)
         try:
-            settings = importlib.import_module("argostranslate.settings")
-            _configure_settings(settings, self.layout, env)
+            importlib.import_module("argostranslate.settings")
             translate = importlib.import_module("argostranslate.translate")
-            sbd = importlib.import_module("argostranslate.sbd")
-            # MiniSBD's download cache: point it at our shared folder, so a language whose
-            # <lang>.onnx the operator placed there is found without a download.
-            sbd.minisbd_models.cache_dir = str(self.layout.minisbd)
+            importlib.import_module("argostranslate.sbd")
         finally:
             # Restore the process environment: XDG_* must not move other libraries' files.
             for key, value in saved.items():
@@ -93,21 +108,38 @@ class ArgosEngine:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-        self.import_seconds = time.perf_counter() - started
-        log.info("argostranslate imported in %.2f s", self.import_seconds)
-        self._translate = translate
+        _silence_argos_logging()
+        _ArgosState.import_seconds = time.perf_counter() - started
+        log.info("argostranslate imported in %.2f s", _ArgosState.import_seconds)
+        _ArgosState.translate = translate
         return translate
+
+    def _point_at_store(self, translate: ModuleType) -> None:
+        """Make argos use this engine's store (settings are globals; another engine may have moved them)."""
+        if _ArgosState.root == self.layout.root:
+            return
+        import argostranslate.sbd as sbd
+        import argostranslate.settings as settings
+
+        self.layout.ensure()
+        _configure_settings(settings, self.layout, self.layout.argos_environment())
+        _silence_argos_logging()
+        # MiniSBD's download cache: point it at the shared folder, so a <lang>.onnx the operator
+        # placed there is found without a download.
+        sbd.minisbd_models.cache_dir = str(self.layout.minisbd)
+        _ArgosState.root = self.layout.root
+        _ArgosState.signature = None
 
     def _refresh(self, translate: ModuleType) -> None:
         """Rebuild argos's language graph if models were installed or removed since last time."""
         signature = self.catalog.signature()
-        if signature == self._signature:
+        if signature == _ArgosState.signature:
             return
         # STACK-NOTES: after installing a package in a running process, clear both.
         translate.installed_translates.clear()
         translate.get_installed_languages.cache_clear()
-        self._prepared.clear()
-        self._signature = signature
+        _ArgosState.prepared.clear()
+        _ArgosState.signature = signature
 
     def _secure_sentencizers(self, translate: ModuleType) -> None:
         """Give every loaded pair a sentence splitter that works offline.
@@ -121,7 +153,7 @@ class ArgosEngine:
 
         for entry in translate.installed_translates:
             underlying = getattr(entry.cached_translation, "underlying", None)
-            if underlying is None or id(underlying) in self._prepared:
+            if underlying is None or id(underlying) in _ArgosState.prepared:
                 continue
             pkg = underlying.pkg
             if package_sbd_file(pkg.package_path) is not None and isinstance(
@@ -136,12 +168,13 @@ class ArgosEngine:
                     underlying.sentencizer = sentencizer
                 else:
                     underlying.sentencizer = PunctuationSentencizer(pkg)
-            self._prepared.add(id(underlying))
+            _ArgosState.prepared.add(id(underlying))
 
     def translate(self, text: str, source: str, target: str) -> EngineResult:
         """Translate with argostranslate; raises NoRoute when no installed chain exists."""
-        with self._lock:
+        with _ArgosState.lock:
             translate = self._import()
+            self._point_at_store(translate)
             self._refresh(translate)
             languages = {lang.code: lang for lang in translate.get_installed_languages()}
             self._secure_sentencizers(translate)
@@ -156,12 +189,12 @@ class ArgosEngine:
 
     def unload(self) -> None:
         """Drop loaded models (memory) and force a rebuild on next use."""
-        with self._lock:
-            if self._translate is not None:
-                self._translate.installed_translates.clear()
-                self._translate.get_installed_languages.cache_clear()
-            self._prepared.clear()
-            self._signature = None
+        with _ArgosState.lock:
+            if _ArgosState.translate is not None:
+                _ArgosState.translate.installed_translates.clear()
+                _ArgosState.translate.get_installed_languages.cache_clear()
+            _ArgosState.prepared.clear()
+            _ArgosState.signature = None
 
 
 def _path_of(translation: object) -> list[str]:
