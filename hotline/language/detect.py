@@ -1,0 +1,230 @@
+"""Guess the language of one message, and whether it should change the conversation's language.
+
+Short, informal, diacritic-less SMS text defeats any single detector (langdetect: 22% on single
+English words, STACK-NOTES.md), so the guess combines independent signals, each of which is cheap:
+
+1. **Neutral input** - digits, emoji, "ok", "STOP" and other SMS keywords, given names: no
+   language at all, and never a switch (anchors-notes.md section 7.3).
+2. **Script** - a script used by one supported language decides alone (Arabic); otherwise it
+   narrows the candidates (Cyrillic: uk, ru, bg).
+3. **Marker letters** - і ї є ґ are Ukrainian, ы э ё Russian, ъ ѝ Bulgarian, ă ș ț Romanian...
+   (``data/profiles.yml``); only when present, since SMS often drops diacritics.
+4. **Frequent words** - hand-written per-language lists (``data/words/<code>.txt``), matched without
+   case or diacritics, each word's vote split between the languages that share it.
+5. **lingua** (restricted to the supported languages) on every message, and seeded **langdetect**
+   on messages of 3+ words, where it is reliable.
+6. **Priors** - the conversation's current language, the caller's ``hint`` (web menu, browser
+   locale) and the sender's country calling code, each weak: they tip near-ties only.
+
+The weights below were set once by reasoning about each signal's strength and checked with
+``hotline langid-eval`` on ``data/langid/labelled.jsonl`` (figures in data/langid/README.md).
+
+Switching (the language is sticky): a message may change an established language only with strong
+evidence - 3+ words or 20+ letters and a clear winner, or a change of script backed by a known
+word. One or two words ("si", "da", "merci") never flip it. The 20-letter / 3-word threshold is
+the one anchors-notes.md section 7.3 recommends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.language import engines
+from hotline.language.languages import (
+    country_priors,
+    given_names,
+    marker_index,
+    neutral_tokens,
+    profiles,
+    supported_languages,
+    word_index,
+)
+from hotline.language.text import fold, script_of, words
+
+# Signal weights (see module docstring). Each component is a distribution over the candidates.
+W_LINGUA = 1.0
+W_LANGDETECT = 0.6     # only for messages of LANGDETECT_MIN_WORDS+ words
+W_WORDS = 1.2
+W_MARKERS = 0.8
+W_PREVIOUS = 0.25
+W_HINT = 0.2
+W_COUNTRY = 0.15
+
+LANGDETECT_MIN_WORDS = 3
+SWITCH_MIN_WORDS = 3
+SWITCH_MIN_LETTERS = 20
+SWITCH_MIN_CONFIDENCE = 0.6
+SET_MIN_CONFIDENCE = 0.4
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """The detector's answer for one message.
+
+    ``lang`` is None when the message carries no usable language evidence. ``switch`` says whether
+    the conversation should now use ``lang``: True to set a first language (no ``previous``) or to
+    change ``previous``; always False when ``lang`` is None or equals ``previous``. ``reason`` is a
+    short code for logs and tests (never message text).
+    """
+
+    lang: str | None
+    confidence: float
+    switch: bool
+    reason: str = ""
+
+
+def _none(reason: str) -> LanguageGuess:
+    return LanguageGuess(lang=None, confidence=0.0, switch=False, reason=reason)
+
+
+def _normalise(scores: dict[str, float], candidates: list[str]) -> dict[str, float]:
+    total = sum(max(scores.get(c, 0.0), 0.0) for c in candidates)
+    if total <= 0.0:
+        return {}
+    return {c: max(scores.get(c, 0.0), 0.0) / total for c in candidates}
+
+
+def _is_name_only(original: list[str], folded: list[str]) -> bool:
+    names = given_names()
+    if all(f in names for f in folded):
+        return True
+    # A single capitalised word that no word list knows is most likely a name ("Marisol").
+    if len(original) == 1 and original[0][:1].isupper() and original[0][1:2].islower():
+        has_marker = any(ch.lower() in marker_index() for ch in original[0])
+        return folded[0] not in word_index() and not has_marker
+    return False
+
+
+def _country_prior(country_code: str | None, candidates: list[str]) -> dict[str, float]:
+    if not country_code:
+        return {}
+    code = country_code.strip().lstrip("+")
+    if code.startswith("00"):
+        code = code[2:]
+    langs = [l for l in country_priors().get(code, ()) if l in candidates]
+    # Most likely language first: weights 1, 1/2, 1/3...
+    return _normalise({l: 1.0 / (i + 1) for i, l in enumerate(langs)}, candidates)
+
+
+def detect_language(
+    text: str,
+    *,
+    previous: str | None = None,
+    country_code: str | None = None,
+    hint: str | None = None,
+) -> LanguageGuess:
+    """Guess the language of ``text`` (see the module docstring for the method and the rules).
+
+    ``previous`` is the conversation's current (sticky) language, ``country_code`` the sender's
+    E.164 calling code without "+" ("40", "380"), ``hint`` a language the channel suggests. None of
+    them is ever stored or logged here.
+    """
+    supported = supported_languages()
+    if previous not in supported:
+        previous = None
+    if hint not in supported:
+        hint = None
+
+    original = words(text or "")
+    if not original:
+        return _none("no-words")
+    neutral = neutral_tokens()
+    content = [w for w in original if fold(w) not in neutral]
+    if not content:
+        return _none("neutral")
+    folded = [fold(w) for w in content]
+    if _is_name_only(content, folded):
+        return _none("name")
+
+    letters = sum(len(w) for w in folded)
+    if letters < 2:
+        return _none("too-short")
+
+    script_letters: dict[str, int] = {}
+    for word in content:
+        for ch in word:
+            script = script_of(ch)
+            if script:
+                script_letters[script] = script_letters.get(script, 0) + 1
+    script, script_count = max(script_letters.items(), key=lambda kv: kv[1])
+    candidates = [c for c in supported if profiles()[c].script == script]
+    if not candidates:
+        return _none("unsupported-script")
+    script_share = script_count / max(1, sum(script_letters.values()))
+
+    index = word_index()
+    word_hits = 0
+    if len(candidates) == 1:
+        lang = candidates[0]
+        confidence = round(script_share, 3)
+        word_hits = sum(1 for f in folded if lang in index.get(f, ()))
+        combined = {lang: 1.0}
+        reason = "script"
+    else:
+        components: list[tuple[float, dict[str, float]]] = []
+        body = " ".join(content)
+        components.append((W_LINGUA, _normalise(engines.lingua_scores(body), candidates)))
+        if len(content) >= LANGDETECT_MIN_WORDS:
+            components.append((W_LANGDETECT, _normalise(engines.langdetect_scores(body), candidates)))
+
+        votes: dict[str, float] = {}
+        for f in folded:
+            owners = [c for c in index.get(f, ()) if c in candidates]
+            if owners:
+                word_hits += 1
+                for c in owners:
+                    votes[c] = votes.get(c, 0.0) + 1.0 / len(owners)
+        if votes:
+            # Scale by the share of words explained, so one shared word in a long message counts little.
+            share = word_hits / len(folded)
+            components.append((W_WORDS * share, _normalise(votes, candidates)))
+
+        markers: dict[str, float] = {}
+        marker_count = 0
+        for word in content:
+            for ch in word.lower():
+                owners = [c for c in marker_index().get(ch, ()) if c in candidates]
+                if owners:
+                    marker_count += 1
+                    for c in owners:
+                        markers[c] = markers.get(c, 0.0) + 1.0 / len(owners)
+        if markers:
+            components.append((W_MARKERS * min(1.0, marker_count / 2), _normalise(markers, candidates)))
+
+        if previous in candidates:
+            components.append((W_PREVIOUS, {previous: 1.0}))
+        if hint in candidates:
+            components.append((W_HINT, {hint: 1.0}))
+        country = _country_prior(country_code, candidates)
+        if country:
+            components.append((W_COUNTRY, country))
+
+        combined = {c: 0.0 for c in candidates}
+        for weight, dist in components:
+            for c, value in dist.items():
+                combined[c] += weight * value
+        total = sum(combined.values())
+        if total <= 0.0:
+            return _none("no-evidence")
+        lang = max(candidates, key=lambda c: (combined[c], -candidates.index(c)))
+        confidence = round(combined[lang] / total, 3)
+        reason = "combined"
+
+    switch = _should_switch(
+        lang=lang, previous=previous, confidence=confidence, n_words=len(content),
+        letters=letters, word_hits=word_hits, script=script,
+    )
+    return LanguageGuess(lang=lang, confidence=confidence, switch=switch, reason=reason)
+
+
+def _should_switch(*, lang: str, previous: str | None, confidence: float, n_words: int,
+                   letters: int, word_hits: int, script: str) -> bool:
+    """Whether this message may set or change the conversation's language (module docstring)."""
+    if previous is None:
+        return confidence >= SET_MIN_CONFIDENCE
+    if lang == previous:
+        return False
+    if profiles()[previous].script != script:
+        # A change of alphabet is strong evidence, but one unknown word may be a name or a place.
+        return n_words >= 2 or word_hits >= 1
+    long_enough = n_words >= SWITCH_MIN_WORDS or letters >= SWITCH_MIN_LETTERS
+    return long_enough and confidence >= SWITCH_MIN_CONFIDENCE
