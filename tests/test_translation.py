@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from argos_fixture import ArgosPackages, Variant, build_minisbd_onnx, argos_packages  # noqa: F401
-from netguard import GuardedRunner, no_network  # noqa: F401 - fixture
+from argos_fixture import (  # noqa: F401 - fixtures
+    ArgosPackages, GuardedRunner, Variant, argos_packages, build_minisbd_onnx, no_network,
+)
 
 from hotline.translation import Translation, Translator
 from hotline.translation.catalog import normalise_code

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from argos_fixture import ArgosPackages, Variant, argos_packages  # noqa: F401 - fixture
-from netguard import UNSHARE, GuardedRunner
+from argos_fixture import UNSHARE, ArgosPackages, GuardedRunner, Variant, argos_packages  # noqa: F401
 
 
 @pytest.fixture
