@@ -215,7 +215,7 @@ def _check_text_style(report: CheckReport, loc: i18n.Locale, key: str, variant: 
         if word.isupper() and i18n.normalise(word) not in keyword_words:
             report.problem(loc.code, f"{key}.{variant}", f"all-capitals word {word!r} reads as shouting")
     for number in numbers:
-        if re.search(r"(?<![\d ])" + re.escape(number) + r"(?![\d])", text):
+        if re.search(r"(?<!\d)" + re.escape(number) + r"(?!\d)", text):
             report.problem(loc.code, f"{key}.{variant}",
                            f"hard-coded number {number!r}: use the jurisdiction placeholder")
 
