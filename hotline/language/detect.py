@@ -50,6 +50,7 @@ W_HINT = 0.2
 W_COUNTRY = 0.15
 
 LANGDETECT_MIN_WORDS = 3
+LANGDETECT_FULL_WORDS = 6
 SWITCH_MIN_WORDS = 3
 SWITCH_MIN_LETTERS = 20
 SWITCH_MIN_CONFIDENCE = 0.6
@@ -128,9 +129,10 @@ def detect_language(
     if not original:
         return _none("no-words")
     neutral = neutral_tokens()
-    content = [w for w in original if fold(w) not in neutral]
-    if not content:
+    if all(fold(w) in neutral for w in original):
         return _none("neutral")
+    # Once the message says more than "ok"/"STOP", every word is evidence ("help me" is English).
+    content = original
     folded = [fold(w) for w in content]
     if _is_name_only(content, folded):
         return _none("name")
@@ -164,7 +166,11 @@ def detect_language(
         body = " ".join(content)
         components.append((W_LINGUA, _normalise(engines.lingua_scores(body), candidates)))
         if len(content) >= LANGDETECT_MIN_WORDS:
-            components.append((W_LANGDETECT, _normalise(engines.langdetect_scores(body), candidates)))
+            # langdetect is sharp (often 1.0) and often wrong on a few words, reliable on sentences
+            # (STACK-NOTES.md: 22% on single English words, 99% on sentences): its say grows with
+            # length, reaching full weight at LANGDETECT_FULL_WORDS words.
+            ramp = min(1.0, (len(content) - LANGDETECT_MIN_WORDS + 1) / (LANGDETECT_FULL_WORDS - LANGDETECT_MIN_WORDS + 1))
+            components.append((W_LANGDETECT * ramp, _normalise(engines.langdetect_scores(body), candidates)))
 
         votes: dict[str, float] = {}
         for f in folded:
