@@ -266,3 +266,13 @@ def test_punctuation_splitter_keeps_all_text() -> None:
     assert split_sentences("3.5 euro") == ["3.5 euro"] and split_sentences("  ") == []
     long = "cuvant " * 200
     assert " ".join(split_sentences(long)) == long.strip() and all(len(p) <= 400 for p in split_sentences(long))
+
+
+def test_forget_also_empties_argos_paragraph_cache(translator: Translator) -> None:
+    import argostranslate.translate as argos
+
+    translator.translate("bani acum", "ro", "en")
+    caches = [e.cached_translation.cache for e in argos.installed_translates if e.package_key == "ro-en"]
+    assert caches and "bani acum" in caches[0]
+    translator.forget()
+    assert all(not e.cached_translation.cache for e in argos.installed_translates)

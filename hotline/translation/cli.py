@@ -100,26 +100,42 @@ def remove_command(ctx: click.Context, from_code: str, to_code: str) -> None:
 @click.argument("from_code", metavar="FROM")
 @click.argument("to_code", metavar="TO")
 @click.argument("text")
+@click.option("--repeat", default=20, show_default=True, type=click.IntRange(1, 10000),
+              help="Warm translations to time after the first (cache bypassed).")
 @click.pass_context
-def check_command(ctx: click.Context, from_code: str, to_code: str, text: str) -> None:
-    """Translate TEXT once, offline, to check an installed model; prints timings."""
+def check_command(ctx: click.Context, from_code: str, to_code: str, text: str, repeat: int) -> None:
+    """Translate TEXT offline to check an installed model; prints the result and timings.
+
+    Timings: the one-off argostranslate import, the first translation (loads the model) and
+    the median and 95th percentile of REPEAT warm translations of TEXT with a number appended.
+    """
     from hotline.translation.service import Translator
 
-    translator = Translator(argos_dir=_layout(ctx).root)
+    src, dst = _code(from_code), _code(to_code)
+    translator = Translator(argos_dir=str(_layout(ctx).root))
     started = time.perf_counter()
-    first = translator.translate(text, _code(from_code), _code(to_code))
+    first = translator.translate(text, src, dst)
     cold = time.perf_counter() - started
-    translator.forget()
-    started = time.perf_counter()
-    translator.translate(text, _code(from_code), _code(to_code))
-    warm = time.perf_counter() - started
+    warm: list[float] = []
+    for i in range(repeat if first.machine else 0):
+        # A different text each time: argos keeps the last paragraphs it translated, and the
+        # service caches results; both would otherwise hide the model's cost.
+        variant = f"{text} {i}"
+        started = time.perf_counter()
+        translator.translate(variant, src, dst)
+        warm.append(time.perf_counter() - started)
     click.echo(f"text: {first.text}")
     click.echo(f"machine: {first.machine} available: {first.available} path: {'->'.join(first.path) or '-'}")
     if first.notice:
         click.echo(f"notice: {first.notice}")
-    import_s = translator.engine.import_seconds
-    click.echo(f"timing: argos import {import_s if import_s is not None else 0:.3f} s, "
-               f"first {cold * 1000:.1f} ms, warm {warm * 1000:.1f} ms")
+    import_s = translator.engine.import_seconds or 0.0
+    line = f"timing: argos import {import_s:.3f} s, first {(cold - import_s) * 1000:.1f} ms after import"
+    if warm:
+        warm.sort()
+        p50 = warm[len(warm) // 2] * 1000
+        p95 = warm[min(len(warm) - 1, int(len(warm) * 0.95))] * 1000
+        line += f", warm p50 {p50:.2f} ms p95 {p95:.2f} ms (n={len(warm)})"
+    click.echo(line)
     translator.close()
     if not first.available:
         raise SystemExit(2)

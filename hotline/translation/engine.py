@@ -187,6 +187,16 @@ class ArgosEngine:
             result = translation.translate(text)
             return EngineResult(text=result, path=tuple(_path_of(translation)))
 
+    def forget_text(self) -> None:
+        """Empty argos's own per-pair cache, which keeps the last paragraphs translated."""
+        with _ArgosState.lock:
+            if _ArgosState.translate is None:
+                return
+            for entry in _ArgosState.translate.installed_translates:
+                cached = entry.cached_translation
+                if hasattr(cached, "cache"):
+                    cached.cache = {}
+
     def unload(self) -> None:
         """Drop loaded models (memory) and force a rebuild on next use."""
         with _ArgosState.lock:

@@ -160,6 +160,7 @@ class Translator:
         """Drop every cached translation (erasure: cached text must not outlive its conversation)."""
         with self._cache_lock:
             self._cache.clear()
+        self.engine.forget_text()
 
     def close(self) -> None:
         """Stop the worker thread and unload models."""
