@@ -276,3 +276,19 @@ def test_forget_also_empties_argos_paragraph_cache(translator: Translator) -> No
     assert caches and "bani acum" in caches[0]
     translator.forget()
     assert all(not e.cached_translation.cache for e in argos.installed_translates)
+
+
+def test_stray_folder_in_the_store_does_not_stop_translation(tmp_path: Path, argos_packages: ArgosPackages,
+                                                             no_network) -> None:
+    """argostranslate alone raises FileNotFoundError for a folder without metadata.json."""
+    runner = GuardedRunner(tmp_path / "guard")
+    store = tmp_path / "argos"
+    install(runner, store, argos_packages.build("ro", "en", Variant(version="5.0")))
+    (store / "packages" / "lost+found").mkdir()
+    (store / "packages" / "copied-by-hand" / "model").mkdir(parents=True)
+    translator = Translator(argos_dir=str(store))
+    assert translator.translate("ajutor", "ro", "en").text == "help"
+    listing = runner.hotline("models", "--dir", str(store), "list")
+    assert listing.returncode == 0 and "ro    en    5.0" in listing.stdout
+    translator.close()
+    assert list(no_network) == []

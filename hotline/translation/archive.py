@@ -11,8 +11,9 @@ exactly one top-level folder; anchors-notes §7.1 for the layout):
 - a CTranslate2 model (``model/model.bin``) and a tokenizer (``sentencepiece.model`` or
   ``bpe.model``), which are loaded once as a last check before the package is put in place.
 
-Installation is atomic: the package is unpacked in a hidden folder next to the others, checked,
-then renamed into place; a model for the same pair is replaced.
+Installation is atomic: the package is unpacked in ``<store>/.staging`` (outside the folder
+argostranslate scans, on the same file system), checked, then renamed into place; a model for
+the same pair is moved out first and deleted.
 """
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ def install(path: Path, layout: ArgosLayout, expected_sha256: str | None = None)
     info = inspect(path)
     layout.ensure()
     catalog = Catalog(layout.packages, layout.minisbd)
-    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=layout.packages))
+    staging = Path(tempfile.mkdtemp(prefix="incoming-", dir=layout.staging))
     try:
         with zipfile.ZipFile(path) as archive:
             archive.extractall(staging)
@@ -176,12 +177,12 @@ def install(path: Path, layout: ArgosLayout, expected_sha256: str | None = None)
         replaced = [m for m in catalog.models() if (m.from_code, m.to_code) == (info.from_code, info.to_code)]
         final = layout.packages / f"{info.from_code}_{info.to_code}"
         trash: list[Path] = []
-        for old in replaced:
-            moved = old.path.with_name(f".removing-{old.path.name}-{staging.name}")
+        for number, old in enumerate(replaced):
+            moved = staging / f"old-{number}"
             old.path.rename(moved)
             trash.append(moved)
         if final.exists():  # a folder of that name that is not a valid package
-            moved = final.with_name(f".removing-{final.name}-{staging.name}")
+            moved = staging / "old-unreadable"
             final.rename(moved)
             trash.append(moved)
         unpacked.rename(final)
@@ -197,11 +198,15 @@ def remove(from_code: str, to_code: str, layout: ArgosLayout) -> list[InstalledM
     """Remove every installed package for the pair; returns what was removed."""
     catalog = Catalog(layout.packages, layout.minisbd)
     removed = [m for m in catalog.models() if (m.from_code, m.to_code) == (from_code, to_code)]
-    for model in removed:
-        # Rename first so a running service never sees a half-deleted folder.
-        moved = model.path.with_name(f".removing-{model.path.name}")
-        model.path.rename(moved)
-        shutil.rmtree(moved, ignore_errors=True)
+    if removed:
+        layout.ensure()
+        trash = Path(tempfile.mkdtemp(prefix="removing-", dir=layout.staging))
+        try:
+            for number, model in enumerate(removed):
+                # Move out first so a running service never sees a half-deleted folder.
+                model.path.rename(trash / str(number))
+        finally:
+            shutil.rmtree(trash, ignore_errors=True)
     return removed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,8 @@ class Catalog:
     def __init__(self, packages_dir: Path, minisbd_dir: Path | None = None) -> None:
         self.packages_dir = packages_dir
         self.minisbd_dir = minisbd_dir
+        self._memo: tuple[tuple, list[InstalledModel]] | None = None
+        self._memo_lock = threading.Lock()
 
     def signature(self) -> tuple:
         """Changes whenever a model or a shared sentence model is added, replaced or removed."""
@@ -101,9 +104,10 @@ class Catalog:
                             continue
                         meta = Path(entry.path) / "metadata.json"
                         try:
-                            stamp = meta.stat().st_mtime_ns if entry.is_dir() else entry.stat().st_mtime_ns
+                            info = meta.stat() if entry.is_dir() else entry.stat()
+                            stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
                         except OSError:
-                            stamp = -1
+                            stamp = (-1, -1, -1)
                         entries.append((entry.path, stamp))
             except FileNotFoundError:
                 continue
@@ -116,6 +120,18 @@ class Catalog:
         return candidate if candidate.is_file() else None
 
     def models(self) -> list[InstalledModel]:
+        """Installed translation packages; re-read only when ``signature`` changes (every message
+        asks, and a store of 22 models would otherwise mean 22 file reads per message)."""
+        signature = self.signature()
+        with self._memo_lock:
+            if self._memo is not None and self._memo[0] == signature:
+                return list(self._memo[1])
+        found = self._read_models()
+        with self._memo_lock:
+            self._memo = (signature, found)
+        return list(found)
+
+    def _read_models(self) -> list[InstalledModel]:
         """Installed translation packages, skipping folders argos would not load either."""
         found: list[InstalledModel] = []
         try:

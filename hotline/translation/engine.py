@@ -42,6 +42,30 @@ def _silence_argos_logging() -> None:
     logging.getLogger("argostranslate").setLevel(logging.WARNING)
 
 
+def _tolerate_stray_folders(package: ModuleType) -> None:
+    """argostranslate's package scan raises FileNotFoundError for any folder in the packages
+    directory without a metadata.json, which would stop every translation in the service. Skip
+    such folders (and hidden ones) instead; ``hotline models list`` does the same."""
+    original = package.get_installed_packages
+    if getattr(original, "_hotline_tolerant", False):
+        return
+
+    def get_installed_packages(path=None):
+        with package.package_lock:
+            found = []
+            for directory in (package.settings.package_dirs if path is None else path):
+                for child in sorted(Path(directory).iterdir()):
+                    if child.is_dir() and not child.name.startswith(".") and (child / "metadata.json").is_file():
+                        try:
+                            found.append(package.Package(child))
+                        except Exception as exc:  # noqa: BLE001 - one bad package must not stop the rest
+                            log.error("skipping unreadable translation package %s: %s", child.name, type(exc).__name__)
+            return found
+
+    get_installed_packages._hotline_tolerant = True  # type: ignore[attr-defined]
+    package.get_installed_packages = get_installed_packages
+
+
 def _configure_settings(settings: ModuleType, layout: ArgosLayout, env: dict[str, str]) -> None:
     """Force the offline settings onto argostranslate.settings even if someone imported it first.
 
@@ -101,6 +125,7 @@ class ArgosEngine:
             importlib.import_module("argostranslate.settings")
             translate = importlib.import_module("argostranslate.translate")
             importlib.import_module("argostranslate.sbd")
+            _tolerate_stray_folders(importlib.import_module("argostranslate.package"))
         finally:
             # Restore the process environment: XDG_* must not move other libraries' files.
             for key, value in saved.items():

@@ -7,6 +7,7 @@ directory that the operator controls, ``HOTLINE_ARGOS_DIR`` (default ``<repo>/va
 
     packages/     installed models, one folder per pair (ARGOS_PACKAGES_DIR)
     minisbd/      optional MiniSBD sentence models, ``<lang>.onnx``, shared by every pair
+    .staging/     the installer's work folder (same file system, so moves are atomic renames)
     xdg/data, xdg/config, xdg/cache   argos's own XDG directories (nothing useful is kept there)
 """
 from __future__ import annotations
@@ -49,12 +50,18 @@ class ArgosLayout:
         return self.root / "minisbd"
 
     @property
+    def staging(self) -> Path:
+        """Where the installer unpacks and deletes, beside (not inside) the packages folder, so
+        argostranslate never scans a half-written or half-deleted package."""
+        return self.root / ".staging"
+
+    @property
     def xdg(self) -> Path:
         return self.root / "xdg"
 
     def ensure(self) -> None:
         """Create the directories (argostranslate would otherwise create them in $HOME)."""
-        for path in (self.packages, self.minisbd, self.xdg / "data", self.xdg / "config", self.xdg / "cache"):
+        for path in (self.packages, self.minisbd, self.staging, self.xdg / "data", self.xdg / "config", self.xdg / "cache"):
             path.mkdir(parents=True, exist_ok=True)
 
     def argos_environment(self, threads: int | None = None) -> dict[str, str]:
