@@ -142,18 +142,26 @@ def _check_voice(report: CheckReport, loc: i18n.Locale, digits: dict[str, str]) 
     if not re.match(r"^[A-Za-z]+(\.[A-Za-z0-9-]+)+$|^(man|woman|alice)$", str(voice.get("say_voice") or "")):
         report.problem(loc.code, "voice.say_voice", "must name a Twilio voice, e.g. Polly.Amy")
     digit = voice.get("dtmf_digit")
-    if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit <= 9:
-        report.problem(loc.code, "voice.dtmf_digit", "must be a single digit 0-9")
+    # Digits follow the menu order (1..12 for the contract's languages), so 10-12 are two keys.
+    if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit <= 99:
+        report.problem(loc.code, "voice.dtmf_digit", "must be a whole number 0-99 (the keypad entry)")
     elif str(digit) in digits:
         report.problem(loc.code, "voice.dtmf_digit", f"{digit} is already {digits[str(digit)]}'s")
     else:
         digits[str(digit)] = loc.code
 
 
-def _check_keywords(report: CheckReport, locales: dict[str, i18n.Locale]) -> None:
+def _check_keywords(report: CheckReport, locales: dict[str, i18n.Locale], selected: list[str]) -> None:
+    """Every kind present in each selected locale; no word in two kinds across all locales."""
     owner: dict[str, tuple[str, str]] = {}  # normalised word -> (kind, lang)
     for code in i18n._ordered(locales):
         loc = locales[code]
+        if code not in selected:  # still claims its words, so collisions with it are found
+            for kind, words in loc.keywords.items():
+                for word in words:
+                    if i18n.normalise(word):
+                        owner.setdefault(i18n.normalise(word), (kind, code))
+            continue
         for kind in i18n.KEYWORD_KINDS:
             words = loc.keywords.get(kind)
             if not words:
@@ -275,7 +283,7 @@ def run_check(only: Iterable[str] | None = None) -> CheckReport:
                                "for a real deployment: set HOTLINE_JURISDICTION_FILE")
     numbers = {n for n in (prof.emergency_number, prof.hotline_number, prof.child_helpline) if len(n) >= 3}
     digits: dict[str, str] = {}
-    _check_keywords(report, locales)
+    _check_keywords(report, locales, selected)
     for code in selected:
         loc = locales[code]
         _check_meta(report, loc)
@@ -323,8 +331,10 @@ def run_check(only: Iterable[str] | None = None) -> CheckReport:
                     if channel == "sms":
                         info = segment_info(text)
                         if info.segments > i18n.SMS_MAX_SEGMENTS:
+                            hint = ("shorten the sms variant" if variant == "sms" else
+                                    "add a shorter sms variant (allowed where English has none)")
                             report.problem(code, where, f"{info.segments} SMS segments ({info.encoding}, "
-                                                        f"{info.units} units): at most {i18n.SMS_MAX_SEGMENTS}")
+                                                        f"{info.units} units): at most {i18n.SMS_MAX_SEGMENTS}; {hint}")
                     if channel == "voice" and key != "voice.whisper":
                         bad = _URL.search(text) or _LIST_LINE.search(text) or _UNSPEAKABLE.search(text)
                         if bad:
