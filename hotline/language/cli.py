@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotline.language.evaluation import LABELLED_PATH, evaluate, format_report, load_rows
+from hotline.language.evaluation import LABELLED_PATH, evaluate, format_report, load_rows, switch_stats
 from hotline.language.languages import supported_languages
 
 
@@ -26,6 +26,13 @@ def eval_command(data_path: Path, show_misses: bool) -> None:
     report = evaluate(rows)
     click.echo(f"{len(rows)} labelled messages, {len(report.languages)} languages, file {data_path}")
     click.echo(format_report(report, order))
+    stats = switch_stats(rows, order)
+    click.echo(
+        f"sticky language (previous = another language of the same script): 3+ words switch to "
+        f"their language {stats.recall.accuracy:.1%} ({stats.recall.correct}/{stats.recall.total}), "
+        f"to a wrong one {stats.wrong.accuracy:.1%} ({stats.wrong.correct}/{stats.wrong.total}); "
+        f"1-2 words switch {stats.false_short.accuracy:.1%} ({stats.false_short.correct}/{stats.false_short.total})"
+    )
     if show_misses:
         click.echo("\nproject detector misses (expected -> got):")
         for row, got in report.misses["project"]:

@@ -53,8 +53,10 @@ LANGDETECT_MIN_WORDS = 3
 LANGDETECT_FULL_WORDS = 6
 SWITCH_MIN_WORDS = 3
 SWITCH_MIN_LETTERS = 20
-SWITCH_MIN_CONFIDENCE = 0.6
+SWITCH_MIN_CONFIDENCE = 0.35
+SWITCH_MIN_LEAD = 2.0
 SET_MIN_CONFIDENCE = 0.4
+SWITCH_MIN_KNOWN = 0.5
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,6 @@ def detect_language(
     if len(candidates) == 1:
         lang = candidates[0]
         confidence = round(script_share, 3)
-        word_hits = sum(1 for f in folded if lang in index.get(f, ()))
         combined = {lang: 1.0}
         reason = "script"
     else:
@@ -215,22 +216,49 @@ def detect_language(
         confidence = round(combined[lang] / total, 3)
         reason = "combined"
 
+    n_words, n_letters = _evidence(content, folded)
+    own_hits = sum(1 for f in folded if lang in index.get(f, ()))
     switch = _should_switch(
-        lang=lang, previous=previous, confidence=confidence, n_words=len(content),
-        letters=letters, word_hits=word_hits, script=script,
+        lang=lang, previous=previous, confidence=confidence, n_words=n_words,
+        letters=n_letters, known_share=own_hits / len(folded), script=script,
+        lead=combined[lang] / combined[previous] if combined.get(previous, 0.0) > 0 else float("inf"),
     )
     return LanguageGuess(lang=lang, confidence=confidence, switch=switch, reason=reason)
 
 
+def _evidence(original: list[str], folded: list[str]) -> tuple[int, int]:
+    """(words, letters) that say something about the language: not given names, and not
+    capitalised words that no word list knows (proper nouns: streets, towns, shops). An address
+    such as "Str. Mihai Viteazu, Bucuresti" must not switch an English conversation."""
+    index, names = word_index(), given_names()
+    count = letters = 0
+    for word, f in zip(original, folded):
+        if f in names or (word[:1].isupper() and f not in index):
+            continue
+        count += 1
+        letters += len(f)
+    return count, letters
+
+
 def _should_switch(*, lang: str, previous: str | None, confidence: float, n_words: int,
-                   letters: int, word_hits: int, script: str) -> bool:
-    """Whether this message may set or change the conversation's language (module docstring)."""
+                   letters: int, known_share: float, script: str, lead: float) -> bool:
+    """Whether this message may set or change the conversation's language (module docstring).
+
+    ``lead`` is how many times more evidence the new language has than ``previous`` (which got
+    the stickiness prior). ``known_share`` is the share of the message's words found in ``lang``'s frequent-word list:
+    a real sentence is full of function words, while names, places, typos and transliterated
+    text ("da", "spasibo") are not, so a change needs half the words to be known.
+    """
     if previous is None:
-        return confidence >= SET_MIN_CONFIDENCE
+        # Setting a first language: a usable guess backed by a known word, a second word or a
+        # script of its own (the menu or the next message can still correct it).
+        return confidence >= SET_MIN_CONFIDENCE and (n_words >= 2 or known_share > 0 or script != "LATIN")
     if lang == previous:
         return False
-    if profiles()[previous].script != script:
-        # A change of alphabet is strong evidence, but one unknown word may be a name or a place.
-        return n_words >= 2 or word_hits >= 1
+    if profiles()[previous].script != script and script != "LATIN":
+        # Into a non-Latin script (Cyrillic, Arabic): strong evidence, but one unknown word may be
+        # a name or a place. Into Latin is weaker: people transliterate Russian or Arabic.
+        return n_words >= 2 or known_share > 0
     long_enough = n_words >= SWITCH_MIN_WORDS or letters >= SWITCH_MIN_LETTERS
-    return long_enough and confidence >= SWITCH_MIN_CONFIDENCE
+    return (long_enough and confidence >= SWITCH_MIN_CONFIDENCE and lead >= SWITCH_MIN_LEAD
+            and known_share >= SWITCH_MIN_KNOWN)

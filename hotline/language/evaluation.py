@@ -132,3 +132,38 @@ def format_report(report: Report, order: list[str]) -> str:
         lines.append(f"{label:<10} " + "; ".join(parts))
     lines.append("targets (project): " + ", ".join(f"{b} words >= {t:.0%}" for b, t in TARGETS.items()))
     return "\n".join(lines)
+
+
+@dataclass
+class SwitchStats:
+    """How the sticky-language rule behaves on the labelled set.
+
+    Each row is replayed as if the conversation's language were another language *of the same
+    script* (the hard case: ro after it, uk after ru). A 3+ word message should switch to its own
+    language (``recall``); a 1-2 word message should never switch (``false_short``).
+    """
+
+    recall: Tally = field(default_factory=Tally)
+    wrong: Tally = field(default_factory=Tally)      # 3+ words: switched, but to a wrong language
+    false_short: Tally = field(default_factory=Tally)
+
+
+def switch_stats(rows: list[Row], languages: list[str]) -> SwitchStats:
+    from hotline.language.languages import profiles
+
+    scripts = profiles()
+    stats = SwitchStats()
+    for row in rows:
+        others = [l for l in languages if l != row.lang and scripts[l].script == scripts[row.lang].script]
+        if not others:
+            continue  # Arabic: no other language shares its script
+        guess = detect_language(row.text, previous=others[0])
+        if row.bucket == "3+":
+            stats.recall.total += 1
+            stats.recall.correct += guess.switch and guess.lang == row.lang
+            stats.wrong.total += 1
+            stats.wrong.correct += guess.switch and guess.lang != row.lang
+        else:
+            stats.false_short.total += 1
+            stats.false_short.correct += guess.switch
+    return stats
