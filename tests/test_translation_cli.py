@@ -129,3 +129,47 @@ def test_check_translates_offline_in_a_fresh_process(runner: GuardedRunner, stor
     missing = runner.hotline("models", "--dir", str(store), "check", "ro", "de", "ajutor")
     assert missing.returncode == 2 and "No machine translation model is installed" in missing.stdout
     print("network namespace isolated:", UNSHARE)
+
+
+def test_install_several_files_against_a_checksum_list(runner: GuardedRunner, store: Path,
+                                                       argos_packages: ArgosPackages, tmp_path: Path) -> None:
+    import hashlib
+
+    good, unlisted = argos_packages.ro_en, argos_packages.en_ro
+    tampered = argos_packages.build("en", "uk", Variant(version="9.9"))
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(
+        f"{hashlib.sha256(good.read_bytes()).hexdigest()}  {good.name}\n"
+        f"{'1' * 64}  {tampered.name}\n", encoding="utf-8")
+    result = runner.hotline("models", "--dir", str(store), "install", "--checksums", str(sums),
+                            str(good), str(unlisted), str(tampered))
+    assert result.returncode == 1
+    assert "installed ro -> en" in result.stdout
+    assert f"{unlisted.name}: not listed in SHA256SUMS" in result.stderr
+    assert "SHA-256 is" in result.stderr and "2 of 3 file(s) refused" in result.stderr
+    assert installed_dirs(store) == ["ro_en"]
+    assert runner.attempts() == []
+
+
+def test_install_shared_sentence_model(runner: GuardedRunner, store: Path, argos_packages: ArgosPackages,
+                                       tmp_path: Path) -> None:
+    from argos_fixture import build_minisbd_onnx
+
+    onnx = tmp_path / "ro.onnx"
+    onnx.write_bytes(build_minisbd_onnx("ro"))
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not an onnx model")
+    refused = runner.hotline("models", "--dir", str(store), "install-sentences", "ro", str(junk))
+    assert refused.returncode != 0 and "not a usable MiniSBD sentence model" in refused.stderr
+    assert not (store / "minisbd" / "ro.onnx").exists()
+
+    assert runner.hotline("models", "--dir", str(store), "install", str(
+        argos_packages.build("ro", "en", Variant(sbd="none", version="1.2")))).returncode == 0
+    before = runner.hotline("models", "--dir", str(store), "list")
+    assert "punctuation (built-in)" in before.stdout
+    done = runner.hotline("models", "--dir", str(store), "install-sentences", "ro", str(onnx))
+    assert done.returncode == 0, done.stderr
+    assert (store / "minisbd" / "ro.onnx").read_bytes() == onnx.read_bytes()
+    after = runner.hotline("models", "--dir", str(store), "list")
+    assert "shared minisbd" in after.stdout
+    assert runner.attempts() == []

@@ -214,3 +214,26 @@ def describe_sbd(model: InstalledModel) -> str:
     if package_sbd_file(model.path) is not None:
         return "MiniSBD model shipped in the package"
     return model.sentence_splitter
+
+
+def install_sentence_model(lang: str, path: Path, layout: ArgosLayout) -> Path:
+    """Check a MiniSBD ``.onnx`` file (it must load and split a sample) and place it as
+    ``<store>/minisbd/<lang>.onnx``, atomically."""
+    layout.ensure()
+    staging = Path(tempfile.mkdtemp(prefix="sentences-", dir=layout.staging))
+    try:
+        candidate = staging / f"{lang}.onnx"
+        shutil.copyfile(path, candidate)
+        try:
+            from minisbd import SBDetect
+
+            pieces = SBDetect(str(candidate), use_gpu=False, max_threads=1).sentences("One. Two")
+        except Exception as exc:  # noqa: BLE001 - any failure means "cannot be used"
+            raise InvalidPackage(f"{path.name}: not a usable MiniSBD sentence model ({type(exc).__name__}: {exc})") from None
+        if not pieces:
+            raise InvalidPackage(f"{path.name}: the sentence model returned nothing for a sample")
+        final = layout.minisbd / f"{lang}.onnx"
+        candidate.replace(final)
+        return final
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from hotline.translation.archive import InvalidPackage, describe_sbd, install, remove
+from hotline.translation.archive import InvalidPackage, describe_sbd, install, install_sentence_model, remove
 from hotline.translation.catalog import HOTLINE_LANGUAGES, PIVOT, Catalog, normalise_code
 from hotline.translation.layout import ENV_DIR, ArgosLayout
 
@@ -37,26 +37,80 @@ def models_group(ctx: click.Context, argos_dir: Path | None) -> None:
     ctx.obj["dir"] = str(argos_dir) if argos_dir else None
 
 
+def read_checksums(path: Path) -> dict[str, str]:
+    """A ``sha256sum`` listing ("<64 hex>  <file name>" per line) as {file name: digest}."""
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        digest, _, name = line.partition(" ")
+        name = name.strip().lstrip("*")
+        if len(digest) != 64 or not all(c in "0123456789abcdefABCDEF" for c in digest) or not name:
+            raise click.ClickException(f"{path.name} line {number}: expected '<sha256>  <file name>'")
+        sums[Path(name).name] = digest.lower()
+    return sums
+
+
 @models_group.command("install")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--sha256", "expected", default=None,
-              help="Refuse the file unless its SHA-256 equals this (from where you got it).")
+              help="Refuse the file unless its SHA-256 equals this (one FILE only).")
+@click.option("--checksums", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A sha256sum listing; every FILE must be listed in it with a matching SHA-256.")
 @click.pass_context
-def install_command(ctx: click.Context, file: Path, expected: str | None) -> None:
-    """Check FILE (.argosmodel) and install it; a model for the same pair is replaced."""
+def install_command(ctx: click.Context, files: tuple[Path, ...], expected: str | None,
+                    checksums: Path | None) -> None:
+    """Check each FILE (.argosmodel) and install it; a model for the same pair is replaced.
+
+    Every file is checked on its own; a refused file does not stop the others, and the command
+    exits with status 1 if any file was refused.
+    """
+    if expected is not None and len(files) != 1:
+        raise click.UsageError("--sha256 takes one FILE; use --checksums for several")
+    sums = read_checksums(checksums) if checksums is not None else None
+    layout = _layout(ctx)
+    refused = 0
+    for file in files:
+        want = expected
+        if sums is not None:
+            want = sums.get(file.name)
+            if want is None:
+                click.echo(f"refused: {file.name}: not listed in {checksums.name}", err=True)
+                refused += 1
+                continue
+        try:
+            result = install(file, layout, expected_sha256=want)
+        except InvalidPackage as exc:
+            click.echo(f"refused: {exc}", err=True)
+            refused += 1
+            continue
+        model = result.model
+        click.echo(f"installed {model.from_code} -> {model.to_code} version {model.version or '?'} "
+                   f"into {model.path}")
+        click.echo(f"sha256 {result.sha256}")
+        for old in result.replaced:
+            click.echo(f"replaced the earlier {old.from_code} -> {old.to_code} version {old.version or '?'}")
+        click.echo(f"sentence splitting: {describe_sbd(model)}")
+    if refused:
+        raise click.ClickException(f"{refused} of {len(files)} file(s) refused; nothing else changed for them")
+    click.echo("a running service picks new models up on its next message; no restart needed")
+
+
+@models_group.command("install-sentences")
+@click.argument("lang", metavar="LANG")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def install_sentences_command(ctx: click.Context, lang: str, file: Path) -> None:
+    """Install a MiniSBD sentence model (LANG.onnx) used by every model translating from LANG
+    that does not ship its own. The file is loaded and tried before it is put in place."""
+    code = _code(lang)
     layout = _layout(ctx)
     try:
-        result = install(file, layout, expected_sha256=expected)
+        install_sentence_model(code, file, layout)
     except InvalidPackage as exc:
         raise click.ClickException(f"refused: {exc}") from None
-    model = result.model
-    click.echo(f"installed {model.from_code} -> {model.to_code} version {model.version or '?'} "
-               f"into {model.path}")
-    click.echo(f"sha256 {result.sha256}")
-    for old in result.replaced:
-        click.echo(f"replaced the earlier {old.from_code} -> {old.to_code} version {old.version or '?'}")
-    click.echo(f"sentence splitting: {describe_sbd(model)}")
-    click.echo("a running service picks the model up on its next message; no restart needed")
+    click.echo(f"installed the {code} sentence model into {layout.minisbd / (code + '.onnx')}")
 
 
 @models_group.command("list")
