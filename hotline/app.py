@@ -51,6 +51,7 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(db.migrate)
+        await run_in_threadpool(app.state.core.warm_up)
         await bus.start(settings.redis_url)
         background = []
         for starter in app.state.background_starters:
@@ -76,7 +77,7 @@ def create_app() -> FastAPI:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if not exc.name or not module_name.startswith(exc.name):
                 raise
             log.warning("router %s not present", module_name)
             continue

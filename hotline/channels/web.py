@@ -35,6 +35,7 @@ UI_KEYS = ["web.title", "web.quick_exit", "web.quick_exit_hint", "web.send", "we
 
 class StartRequest(BaseModel):
     language: str | None = Field(default=None, max_length=8)
+    chosen: bool = False  # picked from the menu (sticky) rather than the browser's preference
 
 
 class SendRequest(BaseModel):
@@ -107,7 +108,7 @@ async def ui(lang: str) -> dict[str, Any]:
 @router.post("/api/conversations", status_code=201)
 async def start(request: Request, body: StartRequest) -> dict[str, Any]:
     core = request.app.state.core
-    conv_id, token, result = await run_in_threadpool(core.start_web, body.language)
+    conv_id, token, result = await run_in_threadpool(core.start_web, body.language, body.chosen)
     with session_scope() as s:
         messages = [message_json(m) for m in s.scalars(
             select(Message).where(Message.conversation_id == conv_id).order_by(Message.id))]

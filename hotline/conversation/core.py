@@ -79,14 +79,17 @@ class ConversationCore:
         self.settings = get_settings()
 
     # ------------------------------------------------------------------ public entry points
-    def start_web(self, language: str | None = None) -> tuple[str, str, TurnResult]:
-        """Open a web conversation: unguessable id, bearer token (only its hash is stored), greeting."""
+    def start_web(self, language: str | None = None, chosen: bool = False) -> tuple[str, str, TurnResult]:
+        """Open a web conversation: unguessable id, bearer token (only its hash is stored), greeting.
+
+        ``language`` is the page's language (the browser's preference unless the person picked one
+        from the menu, ``chosen``): only a chosen language is sticky against detection."""
         token = secrets.token_urlsafe(24)
         lang = language if language in i18n.supported_languages() else None
         with session_scope() as s:
             conv = Conversation(channel="web", token_hash=hash_token(token),
                                 language=lang or self.settings.default_language,
-                                language_source="chosen" if lang else "default")
+                                language_source="chosen" if lang and chosen else "default")
             s.add(conv)
             s.flush()
             replies = self._bot_replies(s, conv, "/greet", greeting=True)
@@ -142,6 +145,15 @@ class ConversationCore:
             except Exception:  # noqa: BLE001 - erasure of the bot's copy is retried by the purge
                 log.warning("could not erase the assistant's tracker for %s", conversation_id[:6])
         return True
+
+    def warm_up(self) -> None:
+        """Load the triage patterns/classifier and the language detector before the first person
+        writes: the first P0 reply must not wait seconds for a model to load."""
+        for sample in ("hello, I need some help with my work please", "добрий день, мені потрібна допомога",
+                       "مرحبا أحتاج مساعدة"):
+            triage(sample)
+            detect_language(sample)
+        i18n.supported_languages()
 
     # ------------------------------------------------------------------ worker actions
     def worker_joined(self, conversation_id: str, worker_first_name: str) -> None:

@@ -109,10 +109,11 @@
       .then(function (data) { if (data) { applyUi(data); } });
   }
 
+  var chosen = false;
   function start(lang) {
     return fetch("/api/conversations", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ language: lang })
+      body: JSON.stringify({ language: lang, chosen: chosen })
     }).then(function (r) { return r.json(); }).then(function (data) {
       conv = { id: data.id, token: data.token };
       store.setItem("hotline.conv", JSON.stringify(conv));
@@ -147,6 +148,7 @@
 
   langSelect.addEventListener("change", function () {
     var lang = langSelect.value;
+    chosen = true;
     if (!conv) { fetchUi(lang); return; }
     fetch("/api/conversations/" + conv.id + "/language", {
       method: "POST",
