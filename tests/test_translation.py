@@ -292,3 +292,19 @@ def test_stray_folder_in_the_store_does_not_stop_translation(tmp_path: Path, arg
     assert listing.returncode == 0 and "ro    en    5.0" in listing.stdout
     translator.close()
     assert list(no_network) == []
+
+
+def test_model_store_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hotline.translation.layout import ArgosLayout
+
+    monkeypatch.delenv("HOTLINE_ARGOS_DIR", raising=False)
+    monkeypatch.delenv("HOTLINE_VAR_DIR", raising=False)
+    assert ArgosLayout.from_env().root == Path(__file__).resolve().parents[1] / "var" / "argos"
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    assert ArgosLayout.from_env().root == tmp_path / "var" / "argos"
+    monkeypatch.setenv("HOTLINE_ARGOS_DIR", str(tmp_path / "models"))
+    layout = ArgosLayout.from_env()
+    assert layout.root == tmp_path / "models" and layout.packages == tmp_path / "models" / "packages"
+    env = layout.argos_environment(threads=1)
+    assert env["ARGOS_PACKAGES_DIR"] == str(layout.packages) and env["ARGOS_MODEL_PROVIDER"] == "OPENNMT"
+    assert env["ARGOS_PACKAGE_INDEX"].startswith("file:") and env["ARGOS_INTRA_THREADS"] == "1"

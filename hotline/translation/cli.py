@@ -29,7 +29,7 @@ def _code(value: str) -> str:
 
 @click.group("models")
 @click.option("--dir", "argos_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help=f"Model store (default: ${ENV_DIR}, else <repo>/var/argos).")
+              help=f"Model store (default: ${ENV_DIR}, else $HOTLINE_VAR_DIR/argos, else <repo>/var/argos).")
 @click.pass_context
 def models_group(ctx: click.Context, argos_dir: Path | None) -> None:
     """Offline machine-translation models (argostranslate .argosmodel files)."""

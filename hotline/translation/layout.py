@@ -37,8 +37,11 @@ class ArgosLayout:
 
     @classmethod
     def from_env(cls, root: str | os.PathLike[str] | None = None) -> "ArgosLayout":
-        """The layout named by ``root``, else ``HOTLINE_ARGOS_DIR``, else ``<repo>/var/argos``."""
-        chosen = root if root is not None else os.environ.get(ENV_DIR) or _repo_root() / "var" / "argos"
+        """The layout named by ``root``, else ``HOTLINE_ARGOS_DIR``, else ``<var dir>/argos`` where
+        the var dir is ``HOTLINE_VAR_DIR`` or ``<repo>/var`` as in ``hotline.settings``."""
+        chosen = root if root is not None else os.environ.get(ENV_DIR)
+        if not chosen:
+            chosen = Path(os.environ.get("HOTLINE_VAR_DIR") or _repo_root() / "var") / "argos"
         return cls(Path(chosen).expanduser().resolve())
 
     @property
