@@ -18,7 +18,7 @@ import unicodedata
 
 import yaml
 
-from hotline.language.languages import DATA_DIR, _locale_codes, locales_dir, supported_languages
+from hotline.language.languages import DATA_DIR, _locale_codes, load_yaml, locales_dir, supported_languages
 from hotline.language.text import fold
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
@@ -40,7 +40,7 @@ def _tokens(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[dict[tuple[str, ...], str], frozenset[str], int]:
     """(name phrase as folded tokens -> code, filler words, longest phrase length)."""
-    raw = yaml.safe_load((DATA_DIR / "language_names.yml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml(DATA_DIR / "language_names.yml")
     supported = set(supported_languages())
     phrases: dict[tuple[str, ...], str] = {}
 
@@ -54,7 +54,7 @@ def _tables() -> tuple[dict[tuple[str, ...], str], frozenset[str], int]:
             add(name, code)
     for code in _locale_codes():
         try:
-            meta = (yaml.safe_load((locales_dir() / f"{code}.yml").read_text(encoding="utf-8")) or {}).get("meta") or {}
+            meta = load_yaml(locales_dir() / f"{code}.yml").get("meta") or {}
         except (OSError, yaml.YAMLError):
             continue
         for key in ("name", "native_name"):

@@ -87,14 +87,19 @@ def _normalise(scores: dict[str, float], candidates: list[str]) -> dict[str, flo
 
 
 def _is_name_only(original: list[str], folded: list[str]) -> bool:
-    names = given_names()
-    if all(f in names for f in folded):
-        return True
-    # A single capitalised word that no word list knows is most likely a name ("Marisol").
-    if len(original) == 1 and original[0][:1].isupper() and original[0][1:2].islower():
-        has_marker = any(ch.lower() in marker_index() for ch in original[0])
-        return folded[0] not in word_index() and not has_marker
-    return False
+    """Given names, or capitalised words no word list knows ("Ivan Petrov", "Marisol").
+
+    A capitalised word the lists know ("Ajutor", autocapitalised) or one carrying a marker letter
+    is evidence, not a name.
+    """
+    names, index, markers = given_names(), word_index(), marker_index()
+    for word, f in zip(original, folded):
+        if f in names:
+            continue
+        proper = word[:1].isupper() and f not in index and not any(ch.lower() in markers for ch in word)
+        if not proper:
+            return False
+    return True
 
 
 def _country_prior(country_code: str | None, candidates: list[str]) -> dict[str, float]:

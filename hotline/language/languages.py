@@ -63,13 +63,22 @@ class Profile:
 @functools.lru_cache(maxsize=1)
 def profiles() -> dict[str, Profile]:
     """Profiles of the supported languages; a language without an entry is assumed Latin-script."""
-    raw = yaml.safe_load((DATA_DIR / "profiles.yml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml(DATA_DIR / "profiles.yml")
     result: dict[str, Profile] = {}
     for code in supported_languages():
         entry = raw.get(code) or {}
         result[code] = Profile(code=code, script=str(entry.get("script", "LATIN")).upper(),
                                markers=str(entry.get("markers", "")))
     return result
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on big locales
+
+
+def load_yaml(path: Path) -> dict:
+    """Parse a YAML mapping with libyaml when available; {} for an empty file."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - safe loader
+    return data if isinstance(data, dict) else {}
 
 
 def _read_list(path: Path) -> list[str]:
@@ -102,7 +111,7 @@ def marker_index() -> dict[str, frozenset[str]]:
 @functools.lru_cache(maxsize=1)
 def country_priors() -> dict[str, tuple[str, ...]]:
     """Calling code -> likely supported languages, most likely first (``data/country_codes.yml``)."""
-    raw = yaml.safe_load((DATA_DIR / "country_codes.yml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml(DATA_DIR / "country_codes.yml")
     supported = set(supported_languages())
     return {str(code): tuple(l for l in langs if l in supported) for code, langs in raw.items()}
 
@@ -112,7 +121,7 @@ def _locale_keywords() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for code in _locale_codes():
         try:
-            data = yaml.safe_load((locales_dir() / f"{code}.yml").read_text(encoding="utf-8")) or {}
+            data = load_yaml(locales_dir() / f"{code}.yml")
         except (OSError, yaml.YAMLError):
             continue  # a locale being edited must not take language detection down
         keywords = data.get("keywords") or {}
@@ -150,6 +159,5 @@ def reset_caches() -> None:
     for cached in (supported_languages, profiles, word_index, marker_index, country_priors,
                    neutral_tokens, given_names):
         cached.cache_clear()
-    from hotline.language import engines  # local import: engines imports this module
-
-    engines.reset_engines()
+    # The lingua detector is cached per language set, so it needs no reset here (and rebuilding
+    # it costs seconds).
