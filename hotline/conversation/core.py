@@ -25,6 +25,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
@@ -76,6 +77,7 @@ class ConversationCore:
         self._erase_tracker = erase_tracker
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
+        self._translation_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="translate")
         self.settings = get_settings()
 
     # ------------------------------------------------------------------ public entry points
@@ -112,6 +114,8 @@ class ConversationCore:
                 conv = s.get(Conversation, conv_id)
                 assert conv is not None
                 result = self._handle_locked(s, conv, turn, text)
+                pending = list(s.info.pop("translate", ()))
+        self._translate_later(pending)
         log.info("turn conversation=%s channel=%s tier=%s state=%s ms=%d", result.conversation_id[:6],
                  turn.channel, result.tier, result.state, (time.monotonic() - started) * 1000)
         return result
@@ -170,22 +174,28 @@ class ConversationCore:
 
     def worker_message(self, conversation_id: str, staff_id: int, text: str, staff_lang: str | None = None) -> int | None:
         """A worker writes to the person: translated into the person's language (marked as machine
-        translation, original kept) and delivered only inside the open conversation."""
+        translation, original kept) and delivered only inside the open conversation. Translation
+        runs before the conversation lock is taken, so the person's own turns never wait for it."""
+        body = text.strip()[:2000]
+        source = staff_lang or self.settings.staff_language
+        with session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            target = (conv.language if conv else None) or self.settings.default_language
+        translated = None
+        if target != source and self._translate is not None:
+            try:
+                result = self._translate(body, source, target)
+                if getattr(result, "available", False) and getattr(result, "machine", False):
+                    translated = result.text
+            except Exception:  # noqa: BLE001
+                log.warning("translation of a worker message failed (%s->%s)", source, target)
         with self._lock_for(conversation_id), session_scope() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None or conv.state not in ("queued", "with_worker") or conv.opted_out:
                 return None
-            source = staff_lang or self.settings.staff_language
-            msg = Message(conversation_id=conv.id, direction="out", author="worker", body=text.strip()[:2000],
-                          lang=source, staff_id=staff_id)
-            target = conv.language or self.settings.default_language
-            if target != source and self._translate is not None:
-                try:
-                    result = self._translate(msg.body, source, target)
-                    if getattr(result, "available", False) and getattr(result, "machine", False):
-                        msg.translation, msg.translation_lang, msg.translation_machine = result.text, target, True
-                except Exception:  # noqa: BLE001
-                    log.warning("translation of a worker message failed (%s->%s)", source, target)
+            msg = Message(conversation_id=conv.id, direction="out", author="worker", body=body, lang=source,
+                          staff_id=staff_id, translation=translated, translation_lang=target if translated else None,
+                          translation_machine=translated is not None)
             s.add(msg)
             s.flush()
             conv.last_message_at = utcnow()
@@ -487,27 +497,43 @@ class ConversationCore:
 
     # ------------------------------------------------------------------ worker side
     def _forward_to_worker(self, s: Session, conv: Conversation, inbound: Message) -> None:
-        staff_lang = self.settings.staff_language
-        if inbound.lang and inbound.lang != staff_lang:
-            self._attach_translation(inbound, staff_lang)
+        if inbound.lang and inbound.lang != self.settings.staff_language:
+            s.info.setdefault("translate", set()).add(inbound.id)
         bus.publish(conversation_topic(conv.id), {"event": "message", "message_id": inbound.id})
 
     def _translate_transcript(self, s: Session, conv: Conversation) -> None:
         staff_lang = self.settings.staff_language
         for msg in s.scalars(select(Message).where(Message.conversation_id == conv.id)).all():
-            if msg.translation is None and msg.lang and msg.lang != staff_lang:
-                self._attach_translation(msg, staff_lang)
+            if msg.translation is None and msg.lang and msg.lang != staff_lang and msg.author == "person":
+                s.info.setdefault("translate", set()).add(msg.id)
 
-    def _attach_translation(self, msg: Message, target: str) -> None:
-        if self._translate is None or not msg.lang:
-            return
-        try:
-            result = self._translate(msg.body, msg.lang, target)
-        except Exception:  # noqa: BLE001 - translation is a help, never a blocker
-            log.warning("translation failed for a message (%s->%s)", msg.lang, target)
-            return
-        if getattr(result, "available", False) and getattr(result, "machine", False):
-            msg.translation, msg.translation_lang, msg.translation_machine = result.text, target, True
+    def _translate_later(self, message_ids: list[int]) -> None:
+        """Translate for the worker after the turn is answered: loading a translation model can take
+        seconds, and the person's reply (above all a P0 reply) must never wait for it."""
+        if message_ids and self._translate is not None:
+            self._translation_pool.submit(self.translate_for_staff, sorted(message_ids))
+
+    def translate_for_staff(self, message_ids: list[int]) -> None:
+        """Attach the staff-language translation (marked as machine translation) to messages."""
+        staff_lang = self.settings.staff_language
+        for message_id in message_ids:
+            with session_scope() as s:
+                msg = s.get(Message, message_id)
+                if msg is None or msg.translation is not None or not msg.lang or msg.lang == staff_lang:
+                    continue
+                body, source, conv_id = msg.body, msg.lang, msg.conversation_id
+            try:
+                result = self._translate(body, source, staff_lang) if self._translate else None
+            except Exception:  # noqa: BLE001 - translation is a help, never a blocker
+                log.warning("translation failed for a message (%s->%s)", source, staff_lang)
+                continue
+            if result is None or not getattr(result, "available", False) or not getattr(result, "machine", False):
+                continue
+            with session_scope() as s:
+                msg = s.get(Message, message_id)
+                if msg is not None:
+                    msg.translation, msg.translation_lang, msg.translation_machine = result.text, staff_lang, True
+            bus.publish(conversation_topic(conv_id), {"event": "translation", "message_id": message_id})
 
     def _system_note_to_worker(self, s: Session, conv: Conversation, event: str) -> None:
         note = Message(conversation_id=conv.id, direction="in", author="system", body=event, key=event)
