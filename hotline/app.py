@@ -45,6 +45,17 @@ def _translator():  # type: ignore[no-untyped-def]
     return lambda text, src, tgt: get_translator().translate(text, src, tgt)
 
 
+def erase_copies(conversation_id: str) -> None:
+    """Erase what other components hold of a conversation: Rasa's tracker rows and cached
+    translations (cached text must not outlive its conversation)."""
+    erase_tracker(conversation_id)
+    try:
+        from hotline.translation.service import get_translator
+    except ImportError:
+        return
+    get_translator().forget()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
 
@@ -66,7 +77,7 @@ def create_app() -> FastAPI:
             app.state.core.assistant.close()
 
     app = FastAPI(title="Hotline", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.core = ConversationCore(AssistantClient(), translate=_translator(), erase_tracker=erase_tracker)
+    app.state.core = ConversationCore(AssistantClient(), translate=_translator(), erase_tracker=erase_copies)
     from hotline.handover import escalation
 
     app.state.background_starters = [escalation.start]
