@@ -377,12 +377,18 @@ def _static_params(directory: str, profile: str, lang: str, channel: str) -> tup
     values["stop_word"] = first_keyword("stop", lang)
     values["language_name"] = str(language_meta(lang).get("native_name"))
     values["languages_menu"] = languages_menu(channel)
+    # A worker who has no display name is introduced by role ("Hotline worker"), in the language.
+    label = get_locale(lang).messages.get("web.worker_label") or catalog().locales[SOURCE_LANG].messages.get(
+        "web.worker_label") or {}
+    if label.get("text"):
+        values["worker_name"] = label["text"]
     return tuple(values.items())
 
 
 def default_params(key: str, lang: str, channel: str = "web") -> dict[str, str]:
     """Values filled automatically: the jurisdiction's numbers, the exit and stop words, the
-    language name and menu, and the language's menu digit for ``voice.language_prompt``."""
+    language name and menu, the role name as ``worker_name`` when none is given, and the
+    language's menu digit for ``voice.language_prompt``."""
     values = dict(_static_params(_locales_dir_name(), os.environ.get(jurisdiction.ENV_VAR, ""), lang, channel))
     if key == "voice.language_prompt":
         values["digit"] = str(voice_settings(lang).get("dtmf_digit", ""))

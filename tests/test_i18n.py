@@ -156,10 +156,13 @@ def test_jurisdiction_file_changes_the_numbers(locales: Path, tmp_path: Path, mo
 def test_caller_params_and_missing_params(locales: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert i18n.render("handover.worker_joined", "ro", worker_name="Ana") == "Ana s-a alăturat."
     assert "about 7 minutes" in i18n.render("handover.accepted", "en", wait_minutes=7)
+    # A worker without a display name is introduced by role, in the person's language.
+    assert i18n.render("handover.worker_joined", "en").startswith("Hotline worker from the hotline team")
     # A forgotten parameter never crashes or shows braces; it is logged without message text.
-    text = i18n.render("handover.worker_joined", "ro")
+    text = i18n.render("handover.accepted", "en", audience="adult")
     assert "{" not in text and text
-    assert any("worker_name" in r.getMessage() for r in caplog.records)
+    assert any("wait_minutes" in r.getMessage() for r in caplog.records)
+    assert not any("hotline worker will join" in r.getMessage() for r in caplog.records)
 
 
 def test_exit_and_stop_words_and_language_prompt(locales: Path) -> None:
