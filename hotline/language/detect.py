@@ -154,6 +154,8 @@ def detect_language(
             script = script_of(ch)
             if script:
                 script_letters[script] = script_letters.get(script, 0) + 1
+    if not script_letters:
+        return _none("no-letters")
     script, script_count = max(script_letters.items(), key=lambda kv: kv[1])
     candidates = [c for c in supported if profiles()[c].script == script]
     if not candidates:

@@ -159,5 +159,8 @@ def reset_caches() -> None:
     for cached in (supported_languages, profiles, word_index, marker_index, country_priors,
                    neutral_tokens, given_names):
         cached.cache_clear()
+    from hotline.language import choice  # local import: choice imports this module
+
+    choice.reset_caches()
     # The lingua detector is cached per language set, so it needs no reset here (and rebuilding
     # it costs seconds).

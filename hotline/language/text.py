@@ -40,8 +40,13 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` in their original spelling (case and diacritics kept)."""
-    return _WORD_RE.findall(unicodedata.normalize("NFC", text))
+    """The words of ``text`` in their original spelling (case and diacritics kept).
+
+    A token must hold a real letter: ``\\w`` also matches vulgar fractions and other numeric
+    symbols ("¼"), which are not words.
+    """
+    found = _WORD_RE.findall(unicodedata.normalize("NFC", text))
+    return [w for w in found if any(ch.isalpha() for ch in w)]
 
 
 def count_words(text: str) -> int:
