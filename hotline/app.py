@@ -78,9 +78,10 @@ def create_app() -> FastAPI:
 
     app = FastAPI(title="Hotline", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.core = ConversationCore(AssistantClient(), translate=_translator(), erase_tracker=erase_copies)
+    from hotline import retention
     from hotline.handover import escalation
 
-    app.state.background_starters = [escalation.start]
+    app.state.background_starters = [escalation.start, retention.start]
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for target in ROUTERS:

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     escalate_p1_seconds: int = 300
     queue_aging_seconds_per_tier: int = 600  # a lower tier gains one tier of priority per this wait
 
+    # Retention (POLICY.md §4), enforced by the scheduled purge (hotline/retention.py).
+    retention_conversation_days: int = 30  # conversations with no handover, after the last message
+    retention_handover_days: int = 90  # handover records and transcripts, after the case closed
+    retention_audit_days: int = 365  # the audit log (never holds content)
+    retention_interval_seconds: int = 3600
+
     # Twilio (issue 4). TWILIO_* names are Twilio's own conventions.
     public_base_url: str | None = None  # e.g. https://hotline.example.org behind a proxy
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
