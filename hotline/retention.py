@@ -48,7 +48,7 @@ def _stale_conversations(now: datetime) -> Select[tuple[str]]:
 def _closed_handovers(now: datetime) -> Select[tuple[str]]:
     cutoff = now - timedelta(days=get_settings().retention_handover_days)
     return select(Conversation.id).where(
-        exists().where(Handover.conversation_id == Conversation.id, Handover.status == "closed",
+        exists().where(Handover.conversation_id == Conversation.id, Handover.status.in_(("closed", "returned")),
                        Handover.closed_at < cutoff), _no_open_handover())
 
 
