@@ -57,3 +57,39 @@ def client(hotline_env: Path):  # type: ignore[no-untyped-def]
 
     with TestClient(create_app()) as test_client:
         yield test_client
+
+
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def postgres_url(monkeypatch: pytest.MonkeyPatch, hotline_env: Path) -> Iterator[str]:
+    """A private schema in PostgreSQL's `test` database, dropped afterwards; the hotline points at it."""
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    reset_caches()
+    try:
+        yield url
+    finally:
+        reset_caches()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
