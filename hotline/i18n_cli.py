@@ -367,7 +367,8 @@ def check_command(langs: tuple[str, ...], quiet: bool) -> None:
         for warning in report.warnings:
             click.echo(f"warning: {warning}")
         click.echo("")
-        click.echo("Readability of child variants (higher is easier; children: aim for 70+):")
+        click.echo("Readability of child variants (higher is easier; each language has its own scale, "
+                   "so compare keys within a language; English children: aim for 70+):")
         click.echo(f"{'lang':<6}{'child':>6}{'mean':>8}{'min':>8}  {'lowest key':<32}metric")
         for row in report.readability:
             mean = "n/a" if row["mean"] is None else f"{row['mean']:.1f}"
