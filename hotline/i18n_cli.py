@@ -302,6 +302,13 @@ def run_check(only: Iterable[str] | None = None) -> CheckReport:
             report.problem(code, key, "missing (English is shown instead)")
         for key in sorted(set(loc.messages) - en_keys):
             report.problem(code, key, "not a key in en.yml (typo?)")
+        untranslated = sorted(
+            k for k in en_keys & set(loc.messages)
+            if code != i18n.SOURCE_LANG and len(en.messages[k]["text"]) > 12
+            and loc.messages[k].get("text", "").strip() == en.messages[k]["text"].strip())
+        if untranslated:
+            shown = ", ".join(untranslated[:8]) + (" ..." if len(untranslated) > 8 else "")
+            report.warnings.append(f"{code}: {len(untranslated)} message(s) identical to English: {shown}")
         for key in sorted(en_keys & set(loc.messages)):
             entry, en_entry = loc.messages[key], en.messages[key]
             allowed = i18n.PLACEHOLDERS | i18n.KEY_ONLY_PLACEHOLDERS.get(key, frozenset())

@@ -81,6 +81,18 @@ def test_a_correct_translation_passes(tmp_path: Path, monkeypatch: pytest.Monkey
     assert _check_with(tmp_path, monkeypatch, _translation()) == []
 
 
+def test_untranslated_text_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(EN_FILE, tmp_path / "en.yml")
+    (tmp_path / "ro.yml").write_text(yaml.safe_dump(_translation(), allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(i18n.ENV_VAR, str(tmp_path))
+    try:
+        report = run_check()
+    finally:
+        i18n.reload()
+    assert report.ok
+    assert any(w.startswith("ro: ") and "identical to English" in w for w in report.warnings)
+
+
 def _only(problems: list[str], needle: str) -> None:
     assert problems, "the check found nothing"
     assert all(p.startswith("ro: ") for p in problems), problems
