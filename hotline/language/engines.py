@@ -16,7 +16,8 @@ import threading
 
 from hotline.language.languages import supported_languages
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()          # langdetect's shared factory and seeded generator
+_BUILD_LOCK = threading.Lock()    # build lingua once even if two requests arrive together
 
 
 @functools.lru_cache(maxsize=4)
@@ -39,7 +40,8 @@ def _lingua_detector(languages: tuple[str, ...]):  # type: ignore[no-untyped-def
 
 def lingua_scores(text: str, languages: tuple[str, ...] | None = None) -> dict[str, float]:
     """lingua's confidence for each supported language it knows (values sum to 1, or all 0)."""
-    detector = _lingua_detector(languages or supported_languages())
+    with _BUILD_LOCK:
+        detector = _lingua_detector(languages or supported_languages())
     if detector is None:
         return {}
     values = detector.compute_language_confidence_values(text)
