@@ -23,7 +23,7 @@ from hotline.channels import outbound
 from hotline.channels.twilio_common import calling_code, verified_form
 from hotline.conversation.types import InboundTurn, TurnResult
 from hotline.settings import get_settings
-from hotline.sms_segments import trim_to_segments
+from hotline.sms_segments import fits, trim_to_segments
 from hotline.storage.db import session_scope
 from hotline.storage.models import Conversation, Message
 
@@ -35,16 +35,26 @@ MAX_SEGMENTS = 3
 MAX_SEGMENTS_ASKED_FOR_MORE = 6
 
 
-def reply_text(result: TurnResult) -> str:
-    """One SMS for all replies of a turn, within the segment budget."""
-    text = "\n\n".join(r.text for r in result.replies if r.text)
+def reply_texts(result: TurnResult) -> list[str]:
+    """The SMS bodies for a turn's replies, each within the segment budget.
+
+    All replies go in one message when they fit three segments together. Otherwise each reply is
+    its own message: dropping one could lose a question the conversation now waits for (the
+    consent question) or the emergency number, which is why nothing is cut across replies. A
+    single reply longer than its budget is cut at a sentence boundary (locales keep SMS variants
+    within three segments, so this only happens to long free text)."""
+    texts = [r.text for r in result.replies if r.text]
     asked_more = any((r.key or "").endswith(".more") for r in result.replies)
-    return trim_to_segments(text, MAX_SEGMENTS_ASKED_FOR_MORE if asked_more else MAX_SEGMENTS)
+    budget = MAX_SEGMENTS_ASKED_FOR_MORE if asked_more else MAX_SEGMENTS
+    combined = "\n\n".join(texts)
+    if not texts or fits(combined, budget):
+        return [combined] if texts else []
+    return [trim_to_segments(t, budget) for t in texts]
 
 
-def twiml(text: str) -> Response:
+def twiml(texts: list[str]) -> Response:
     response = MessagingResponse()
-    if text:
+    for text in texts:
         response.message(text)
     return Response(content=str(response), media_type="application/xml")
 
@@ -86,17 +96,18 @@ def send_sms(conversation_id: str, message_id: int) -> str | None:
     return sent.sid
 
 
-def send_late_reply(conversation_id: str, text: str) -> None:
+def send_late_reply(conversation_id: str, texts: list[str]) -> None:
     """The turn outlived the inline deadline: send its reply through the REST API instead."""
     with session_scope() as s:
         conv = s.get(Conversation, conversation_id)
         to = conv.contact_enc if conv is not None and not conv.opted_out else None
-    if not to or not text:
+    if not to:
         return
-    try:
-        twilio_client().messages.create(to=to, from_=get_settings().twilio_from_number, body=text)
-    except TwilioException as exc:
-        log.warning("twilio refused a late SMS reply: %s", type(exc).__name__)
+    for text in texts:
+        try:
+            twilio_client().messages.create(to=to, from_=get_settings().twilio_from_number, body=text)
+        except TwilioException as exc:
+            log.warning("twilio refused a late SMS reply: %s", type(exc).__name__)
 
 
 def setup(app) -> None:  # type: ignore[no-untyped-def]
@@ -120,11 +131,11 @@ async def inbound_sms(request: Request) -> Response:
             if not task.cancelled() and task.exception() is None:
                 res = task.result()
                 if not res.duplicate:
-                    asyncio.get_running_loop().run_in_executor(None, send_late_reply, res.conversation_id, reply_text(res))
+                    asyncio.get_running_loop().run_in_executor(None, send_late_reply, res.conversation_id, reply_texts(res))
 
         work.add_done_callback(_late)
-        return twiml("")
-    return twiml(reply_text(result))
+        return twiml([])
+    return twiml(reply_texts(result))
 
 
 @router.post("/twilio/sms/status")
