@@ -71,3 +71,13 @@ def test_cli_passes_on_the_labelled_set_subset(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for column in ("langdetect 1-2", "lingua 3+", "project 1-2", "x", "targets met"):
         assert column in result.output
+
+
+def test_lingua_and_word_lists_each_earn_their_place() -> None:
+    """The measurement behind using lingua: without it (or without the word lists), short
+    messages are identified clearly worse."""
+    short = [r for r in load_rows(languages=supported_languages()) if r.bucket == "1-2"]
+    ablated = evaluate(short, systems=("project", "project-no-lingua", "project-no-words"))
+    full = ablated.accuracy("project")
+    assert ablated.accuracy("project-no-lingua") < full - 0.05
+    assert ablated.accuracy("project-no-words") < full - 0.05

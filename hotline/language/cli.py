@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from hotline.language.evaluation import LABELLED_PATH, evaluate, format_report, load_rows, switch_stats
+from hotline.language.evaluation import (
+    ABLATIONS,
+    LABELLED_PATH,
+    evaluate,
+    format_report,
+    load_rows,
+    switch_stats,
+)
 from hotline.language.languages import supported_languages
 
 
@@ -14,7 +21,8 @@ from hotline.language.languages import supported_languages
 @click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=LABELLED_PATH, show_default=True, help="Labelled JSONL (text, lang, words).")
 @click.option("--misses", "show_misses", is_flag=True, help="Also list the project detector's misses.")
-def eval_command(data_path: Path, show_misses: bool) -> None:
+@click.option("--ablation", is_flag=True, help="Also run the project detector with each signal switched off.")
+def eval_command(data_path: Path, show_misses: bool, ablation: bool) -> None:
     """Accuracy per language and length for langdetect, lingua and the project detector.
 
     Exits 1 if the project detector misses a target (>= 97% on 3+ words, >= 90% on 1-2 words).
@@ -26,6 +34,12 @@ def eval_command(data_path: Path, show_misses: bool) -> None:
     report = evaluate(rows)
     click.echo(f"{len(rows)} labelled messages, {len(report.languages)} languages, file {data_path}")
     click.echo(format_report(report, order))
+    if ablation:
+        ablated = evaluate(rows, systems=["project", *ABLATIONS])
+        click.echo("\nablation (accuracy of the project detector without one signal):")
+        for name in ablated.systems:
+            click.echo(f"  {name:<24} 1-2 words {ablated.accuracy(name, bucket='1-2'):6.1%}   "
+                       f"3+ words {ablated.accuracy(name, bucket='3+'):6.1%}")
     stats = switch_stats(rows, order)
     click.echo(
         f"sticky language (previous = another language of the same script): 3+ words switch to "

@@ -26,7 +26,7 @@ the one anchors-notes.md section 7.3 recommends.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hotline.language import engines
 from hotline.language.languages import (
@@ -41,13 +41,21 @@ from hotline.language.languages import (
 from hotline.language.text import fold, script_of, words
 
 # Signal weights (see module docstring). Each component is a distribution over the candidates.
-W_LINGUA = 1.0
-W_LANGDETECT = 0.6     # only for messages of LANGDETECT_MIN_WORDS+ words
-W_WORDS = 1.2
-W_MARKERS = 0.8
-W_PREVIOUS = 0.25
-W_HINT = 0.2
-W_COUNTRY = 0.15
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts. Zeroing one is how the evaluation measures what it adds
+    (``hotline langid-eval --ablation``)."""
+
+    lingua: float = 1.0
+    langdetect: float = 0.6    # only for messages of LANGDETECT_MIN_WORDS+ words
+    words: float = 1.2
+    markers: float = 0.8
+    previous: float = 0.25
+    hint: float = 0.2
+    country: float = 0.15
+
+
+WEIGHTS = Weights()
 
 LANGDETECT_MIN_WORDS = 3
 LANGDETECT_FULL_WORDS = 6
@@ -120,6 +128,23 @@ def detect_language(
     country_code: str | None = None,
     hint: str | None = None,
 ) -> LanguageGuess:
+    """Guess the language of ``text``: see :func:`detect_with_weights` (this uses :data:`WEIGHTS`)."""
+    return detect_with_weights(text, WEIGHTS, previous=previous, country_code=country_code, hint=hint)
+
+
+def without(signal: str) -> Weights:
+    """:data:`WEIGHTS` with one signal switched off (for ablation)."""
+    return replace(WEIGHTS, **{signal: 0.0})
+
+
+def detect_with_weights(
+    text: str,
+    weights: Weights,
+    *,
+    previous: str | None = None,
+    country_code: str | None = None,
+    hint: str | None = None,
+) -> LanguageGuess:
     """Guess the language of ``text`` (see the module docstring for the method and the rules).
 
     ``previous`` is the conversation's current (sticky) language, ``country_code`` the sender's
@@ -172,13 +197,13 @@ def detect_language(
     else:
         components: list[tuple[float, dict[str, float]]] = []
         body = " ".join(content)
-        components.append((W_LINGUA, _normalise(engines.lingua_scores(body), candidates)))
+        components.append((weights.lingua, _normalise(engines.lingua_scores(body), candidates)))
         if len(content) >= LANGDETECT_MIN_WORDS:
             # langdetect is sharp (often 1.0) and often wrong on a few words, reliable on sentences
             # (STACK-NOTES.md: 22% on single English words, 99% on sentences): its say grows with
             # length, reaching full weight at LANGDETECT_FULL_WORDS words.
             ramp = min(1.0, (len(content) - LANGDETECT_MIN_WORDS + 1) / (LANGDETECT_FULL_WORDS - LANGDETECT_MIN_WORDS + 1))
-            components.append((W_LANGDETECT * ramp, _normalise(engines.langdetect_scores(body), candidates)))
+            components.append((weights.langdetect * ramp, _normalise(engines.langdetect_scores(body), candidates)))
 
         votes: dict[str, float] = {}
         for f in folded:
@@ -190,7 +215,7 @@ def detect_language(
         if votes:
             # Scale by the share of words explained, so one shared word in a long message counts little.
             share = word_hits / len(folded)
-            components.append((W_WORDS * share, _normalise(votes, candidates)))
+            components.append((weights.words * share, _normalise(votes, candidates)))
 
         markers: dict[str, float] = {}
         marker_count = 0
@@ -202,15 +227,15 @@ def detect_language(
                     for c in owners:
                         markers[c] = markers.get(c, 0.0) + 1.0 / len(owners)
         if markers:
-            components.append((W_MARKERS * min(1.0, marker_count / 2), _normalise(markers, candidates)))
+            components.append((weights.markers * min(1.0, marker_count / 2), _normalise(markers, candidates)))
 
         if previous in candidates:
-            components.append((W_PREVIOUS, {previous: 1.0}))
+            components.append((weights.previous, {previous: 1.0}))
         if hint in candidates:
-            components.append((W_HINT, {hint: 1.0}))
+            components.append((weights.hint, {hint: 1.0}))
         country = _country_prior(country_code, candidates)
         if country:
-            components.append((W_COUNTRY, country))
+            components.append((weights.country, country))
 
         combined = {c: 0.0 for c in candidates}
         for weight, dist in components:

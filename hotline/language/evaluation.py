@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotline.language import engines
-from hotline.language.detect import detect_language
+from hotline.language.detect import detect_language, detect_with_weights, without
 from hotline.language.text import count_words
 
 LABELLED_PATH = Path(__file__).resolve().parents[2] / "data" / "langid" / "labelled.jsonl"
@@ -26,6 +26,12 @@ SYSTEMS: dict[str, Callable[[str], str | None]] = {
     "langdetect": engines.plain_langdetect,
     "lingua": engines.plain_lingua,
     "project": lambda text: detect_language(text).lang,
+}
+
+# Ablation: the project detector with one signal switched off, to show what each one adds.
+ABLATIONS: dict[str, Callable[[str], str | None]] = {
+    f"project-no-{signal}": (lambda text, w=without(signal): detect_with_weights(text, w).lang)
+    for signal in ("lingua", "langdetect", "words", "markers")
 }
 
 
@@ -91,7 +97,7 @@ def evaluate(rows: list[Row], systems: Iterable[str] = tuple(SYSTEMS)) -> Report
     names = list(systems)
     report = Report(systems=names, languages=sorted({r.lang for r in rows}))
     for name in names:
-        predict = SYSTEMS[name]
+        predict = SYSTEMS.get(name) or ABLATIONS[name]
         report.misses[name] = []
         for row in rows:
             guess = predict(row.text)
