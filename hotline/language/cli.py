@@ -41,11 +41,12 @@ def eval_command(data_path: Path, show_misses: bool, ablation: bool) -> None:
             click.echo(f"  {name:<24} 1-2 words {ablated.accuracy(name, bucket='1-2'):6.1%}   "
                        f"3+ words {ablated.accuracy(name, bucket='3+'):6.1%}")
     stats = switch_stats(rows, order)
+    recall, wrong, short = stats.recall, stats.wrong, stats.false_short
     click.echo(
-        f"sticky language (previous = another language of the same script): 3+ words switch to "
-        f"their language {stats.recall.accuracy:.1%} ({stats.recall.correct}/{stats.recall.total}), "
-        f"to a wrong one {stats.wrong.accuracy:.1%} ({stats.wrong.correct}/{stats.wrong.total}); "
-        f"1-2 words switch {stats.false_short.accuracy:.1%} ({stats.false_short.correct}/{stats.false_short.total})"
+        "sticky language (previous = another language of the same script): 3+ words switch to "
+        f"their language {recall.accuracy:.1%} ({recall.correct}/{recall.total}), "
+        f"to a wrong one {wrong.accuracy:.1%} ({wrong.correct}/{wrong.total}); "
+        f"1-2 words switch {short.accuracy:.1%} ({short.correct}/{short.total})"
     )
     if show_misses:
         click.echo("\nproject detector misses (expected -> got):")

@@ -188,59 +188,14 @@ def detect_with_weights(
     script_share = script_count / max(1, sum(script_letters.values()))
 
     index = word_index()
-    word_hits = 0
     if len(candidates) == 1:
         lang = candidates[0]
         confidence = round(script_share, 3)
         combined = {lang: 1.0}
         reason = "script"
     else:
-        components: list[tuple[float, dict[str, float]]] = []
-        body = " ".join(content)
-        components.append((weights.lingua, _normalise(engines.lingua_scores(body), candidates)))
-        if len(content) >= LANGDETECT_MIN_WORDS:
-            # langdetect is sharp (often 1.0) and often wrong on a few words, reliable on sentences
-            # (STACK-NOTES.md: 22% on single English words, 99% on sentences): its say grows with
-            # length, reaching full weight at LANGDETECT_FULL_WORDS words.
-            ramp = min(1.0, (len(content) - LANGDETECT_MIN_WORDS + 1) / (LANGDETECT_FULL_WORDS - LANGDETECT_MIN_WORDS + 1))
-            components.append((weights.langdetect * ramp, _normalise(engines.langdetect_scores(body), candidates)))
-
-        votes: dict[str, float] = {}
-        for f in folded:
-            owners = [c for c in index.get(f, ()) if c in candidates]
-            if owners:
-                word_hits += 1
-                for c in owners:
-                    votes[c] = votes.get(c, 0.0) + 1.0 / len(owners)
-        if votes:
-            # Scale by the share of words explained, so one shared word in a long message counts little.
-            share = word_hits / len(folded)
-            components.append((weights.words * share, _normalise(votes, candidates)))
-
-        markers: dict[str, float] = {}
-        marker_count = 0
-        for word in content:
-            for ch in word.lower():
-                owners = [c for c in marker_index().get(ch, ()) if c in candidates]
-                if owners:
-                    marker_count += 1
-                    for c in owners:
-                        markers[c] = markers.get(c, 0.0) + 1.0 / len(owners)
-        if markers:
-            components.append((weights.markers * min(1.0, marker_count / 2), _normalise(markers, candidates)))
-
-        if previous in candidates:
-            components.append((weights.previous, {previous: 1.0}))
-        if hint in candidates:
-            components.append((weights.hint, {hint: 1.0}))
-        country = _country_prior(country_code, candidates)
-        if country:
-            components.append((weights.country, country))
-
-        combined = {c: 0.0 for c in candidates}
-        for weight, dist in components:
-            for c, value in dist.items():
-                combined[c] += weight * value
+        combined = _score(content, folded, candidates, weights,
+                          previous=previous, hint=hint, country_code=country_code)
         total = sum(combined.values())
         if total <= 0.0:
             return _none("no-evidence")
@@ -256,6 +211,61 @@ def detect_with_weights(
         lead=combined[lang] / combined[previous] if combined.get(previous, 0.0) > 0 else float("inf"),
     )
     return LanguageGuess(lang=lang, confidence=confidence, switch=switch, reason=reason)
+
+
+def _score(content: list[str], folded: list[str], candidates: list[str], weights: Weights, *,
+           previous: str | None, hint: str | None, country_code: str | None) -> dict[str, float]:
+    """Weighted sum of the signals (each a distribution over ``candidates``)."""
+    components: list[tuple[float, dict[str, float]]] = []
+    body = " ".join(content)
+    components.append((weights.lingua, _normalise(engines.lingua_scores(body), candidates)))
+    if len(content) >= LANGDETECT_MIN_WORDS:
+        # langdetect is sharp (often 1.0) and often wrong on a few words, reliable on sentences
+        # (STACK-NOTES.md: 22% on single English words, 99% on sentences): its say grows with
+        # length, reaching full weight at LANGDETECT_FULL_WORDS words.
+        span = LANGDETECT_FULL_WORDS - LANGDETECT_MIN_WORDS + 1
+        ramp = min(1.0, (len(content) - LANGDETECT_MIN_WORDS + 1) / span)
+        detected = _normalise(engines.langdetect_scores(body), candidates)
+        components.append((weights.langdetect * ramp, detected))
+
+    index = word_index()
+    votes: dict[str, float] = {}
+    word_hits = 0
+    for f in folded:
+        owners = [c for c in index.get(f, ()) if c in candidates]
+        if owners:
+            word_hits += 1
+            for c in owners:
+                votes[c] = votes.get(c, 0.0) + 1.0 / len(owners)
+    if votes:
+        # Scaled by the share of words explained: one shared word in a long message counts little.
+        components.append((weights.words * word_hits / len(folded), _normalise(votes, candidates)))
+
+    markers: dict[str, float] = {}
+    marker_count = 0
+    for word in content:
+        for ch in word.lower():
+            owners = [c for c in marker_index().get(ch, ()) if c in candidates]
+            if owners:
+                marker_count += 1
+                for c in owners:
+                    markers[c] = markers.get(c, 0.0) + 1.0 / len(owners)
+    if markers:
+        components.append((weights.markers * min(1.0, marker_count / 2), _normalise(markers, candidates)))
+
+    if previous in candidates:
+        components.append((weights.previous, {previous: 1.0}))
+    if hint in candidates:
+        components.append((weights.hint, {hint: 1.0}))
+    country = _country_prior(country_code, candidates)
+    if country:
+        components.append((weights.country, country))
+
+    combined = {c: 0.0 for c in candidates}
+    for weight, dist in components:
+        for c, value in dist.items():
+            combined[c] += weight * value
+    return combined
 
 
 def _evidence(original: list[str], folded: list[str]) -> tuple[int, int]:
@@ -277,9 +287,10 @@ def _should_switch(*, lang: str, previous: str | None, confidence: float, n_word
     """Whether this message may set or change the conversation's language (module docstring).
 
     ``lead`` is how many times more evidence the new language has than ``previous`` (which got
-    the stickiness prior). ``known_share`` is the share of the message's words found in ``lang``'s frequent-word list:
-    a real sentence is full of function words, while names, places, typos and transliterated
-    text ("da", "spasibo") are not, so a change needs half the words to be known.
+    the stickiness prior). ``known_share`` is the share of the message's words found in
+    ``lang``'s frequent-word list: a real sentence is full of function words, while names,
+    places, typos and transliterated text ("da", "spasibo") are not, so a change needs half the
+    words to be known.
     """
     if previous is None:
         # Setting a first language: a usable guess backed by a known word, a second word or a
