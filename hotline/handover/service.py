@@ -102,3 +102,27 @@ def raise_alert(session: Session, kind: str, conversation: Conversation | None,
     session.flush()
     bus.publish(QUEUE_TOPIC, {"event": "alert", "alert_id": alert.id, "kind": kind})
     return alert
+
+
+def finish_handover(session: Session, handover_id: int, status: str, from_statuses: tuple[str, ...] = ("active",),
+                    outcome: str | None = None, private_note: str | None = None) -> bool:
+    """Close (``closed``) or hand back (``returned``) a handover: one conditional UPDATE, so when two
+    staff finish the same case at once exactly one succeeds and the person hears one goodbye.
+    ``closed_at`` is set either way: retention counts from it (POLICY.md §4)."""
+    from sqlalchemy import update
+
+    if status not in ("closed", "returned"):
+        raise ValueError(status)
+    values: dict[str, Any] = {"status": status, "closed_at": utcnow(), "version": Handover.version + 1}
+    if outcome is not None:
+        values["outcome"] = outcome
+    if private_note:
+        values["private_note"] = private_note  # EncryptedText: encrypted on the way in
+    result = session.execute(
+        update(Handover).where(Handover.id == handover_id, Handover.status.in_(from_statuses))
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    done = result.rowcount == 1
+    if done:
+        bus.publish(QUEUE_TOPIC, {"event": status, "handover_id": handover_id})
+    return done
