@@ -49,13 +49,29 @@ def ensure_model() -> Path:
     return model
 
 
-def rasa_command(model: Path, port: int) -> list[str]:
+def rasa_endpoints(action_port: int) -> Path:
+    """The endpoints file for this run (bot/README.md): the SQLite tracker under the configured var
+    dir, where ``hotline.assistant.tracker`` erases from, or PostgreSQL when
+    ``HOTLINE_RASA_TRACKER_URL`` is set (bot/endpoints.postgres.yml reads it from the environment)."""
+    if os.environ.get("HOTLINE_RASA_TRACKER_URL"):
+        return REPO_ROOT / "bot" / "endpoints.postgres.yml"
+    var = get_settings().var_dir / "rasa"
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "endpoints.yml"
+    path.write_text(
+        "# Written by `hotline serve` from bot/endpoints.yml's shape; edit that file, not this one.\n"
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{var / "tracker.db"}"\n')
+    return path
+
+
+def rasa_command(model: Path, port: int, endpoints: Path) -> list[str]:
     return [str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
-            "--model", str(model), "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"]
+            "--model", str(model), "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml"]
 
 
 def action_server_command(port: int) -> list[str]:
-    return [str(RASA_VENV / "bin" / "python"), "-m", "actions", "--port", str(port)]
+    return [str(RASA_VENV / "bin" / "python"), "-m", "actions", "--host", "127.0.0.1", "--port", str(port)]
 
 
 @dataclass
@@ -130,12 +146,13 @@ def build_children(rasa_port: int, action_port: int) -> list[Child]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
     env.update({"HOTLINE_VAR_DIR": str(settings.var_dir), "PYTHONUNBUFFERED": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"})
-    (settings.var_dir / "rasa").mkdir(parents=True, exist_ok=True)
+                "RASA_TELEMETRY_ENABLED": "false",
+                "HOTLINE_RASA_ACTIONS_URL": f"http://127.0.0.1:{action_port}/webhook"})
+    endpoints = rasa_endpoints(action_port)
     logs = settings.var_dir / "log"
     return [
         Child("action server", action_server_command(action_port), env, logs / "actions.log"),
-        Child("rasa", rasa_command(model, rasa_port), env, logs / "rasa.log"),
+        Child("rasa", rasa_command(model, rasa_port, endpoints), env, logs / "rasa.log"),
     ]
 
 

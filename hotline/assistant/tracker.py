@@ -17,7 +17,8 @@ from hotline.settings import get_settings
 def tracker_url() -> str:
     explicit = os.environ.get("HOTLINE_RASA_TRACKER_URL")
     if explicit:
-        return explicit
+        # Rasa takes postgresql:// (psycopg2 in its env); this service uses psycopg 3.
+        return explicit.replace("postgresql://", "postgresql+psycopg://", 1)
     return f"sqlite:///{get_settings().var_dir / 'rasa' / 'tracker.db'}"
 
 
