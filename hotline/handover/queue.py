@@ -92,3 +92,15 @@ def escalate_due(session: Session, now: datetime | None = None) -> list[Handover
             raise_alert(session, "escalation_" + handover.tier.lower(), conv, handover)
             due.append(handover)
     return due
+
+
+def phone_workers(session: Session, language: str | None = None, exclude: set[int] | frozenset[int] = frozenset()) -> list[StaffUser]:
+    """On-duty workers who can take a call (a phone number on file), in the order to dial them:
+    those who speak the caller's language first, then those not already holding a case, then the
+    one seen most recently. ``exclude``: workers already dialled for this call."""
+    from hotline.handover.service import on_duty_workers
+
+    workers = [w for w in on_duty_workers(session) if w.phone_enc and w.id not in exclude]
+    busy = set(session.scalars(select(Handover.worker_id).where(Handover.status == "active")).all())
+    return sorted(workers, key=lambda w: (w.language != language, w.id in busy,
+                                          -_aware(w.last_seen_at).timestamp() if w.last_seen_at else 0, w.id))
