@@ -605,6 +605,134 @@ class ConversationCore:
         with self._locks_guard:
             return self._locks[conversation_id]
 
+    # ---- voice
+    # Methods the voice channel (hotline/channels/voice.py) needs beyond handle_turn: a call has no
+    # first message to create its conversation, choices made on the keypad, and a warm transfer
+    # whose steps happen outside any turn. Storage stays behind the core.
+    def start_call(self, conversation_id: str, caller: str | None, country_code: str | None) -> None:
+        """Create the call's conversation (id derived from the CallSid by the channel) unless a retry
+        of the same webhook already did. The caller's number is kept only as a keyed hash."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            if s.get(Conversation, conversation_id) is not None:
+                return
+            conv = Conversation(id=conversation_id, channel="voice", country_code=country_code,
+                                sender_hash=hash_identifier(caller) if caller else None,
+                                language=self.settings.default_language, language_source="default")
+            try:
+                with s.begin_nested():
+                    s.add(conv)
+                    s.flush()
+            except IntegrityError:  # a concurrent retry created it first
+                return
+
+    def call_state(self, conversation_id: str) -> dict[str, Any] | None:
+        """What the voice channel needs to pick its next prompt (no content)."""
+        with session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                return None
+            return {"language": conv.language or self.settings.default_language,
+                    "language_source": conv.language_source, "audience": conv.audience, "state": conv.state,
+                    "tier": conv.tier, "child": conv.child, "emergency_shown": conv.emergency_shown}
+
+    def choose_call_language(self, conversation_id: str, language: str, chosen: bool = True) -> TurnResult:
+        """The caller chose a language (keypad or speech): sticky, and the assistant greets in it,
+        as start_web does, so the assistant's dialogue starts in step with the call. ``chosen``
+        False: nobody chose (the menu went unanswered), so detection may still switch it."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or language not in i18n.supported_languages():
+                raise KeyError(conversation_id)
+            conv.language, conv.language_source = language, "chosen" if chosen else "default"
+            replies = self._bot_replies(s, conv, "/greet", greeting=True)
+            return self._finish(s, conv, None, replies)
+
+    def call_wants_person(self, conversation_id: str, staff_reachable: bool) -> TurnResult:
+        """The caller pressed the person key (or said "person" before any conversation): an explicit
+        request, so it is the consent itself. ``staff_reachable``: a worker with a phone is on duty;
+        otherwise the no-staff reply comes at once."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise KeyError(conversation_id)
+            if conv.state in ("queued", "with_worker"):
+                return self._finish(s, conv, None, [])
+            conv.handover_offered = True
+            if staff_reachable:
+                replies = self._consented(s, conv)
+            else:
+                handovers.request_handover(s, conv)
+                replies = [self._call_no_staff_locked(s, conv)]
+            return self._finish(s, conv, None, replies)
+
+    def call_queued(self, conversation_id: str, call_sid: str, conference_name: str) -> int | None:
+        """The caller is waiting in the conference: remember the call and the conference on the
+        open handover (the call is redirected through it if nobody takes it)."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            handover = handovers.open_handover(s, conv) if conv is not None else None
+            if handover is None:
+                return None
+            handover.call_sid, handover.conference_name = call_sid, conference_name
+            return handover.id
+
+    def call_no_staff(self, conversation_id: str, already_told: bool = False) -> TurnResult:
+        """Nobody with a phone took the call: the caller leaves the queue (there is no audio to join
+        later), hears the emergency and partner numbers and may stay with the assistant or leave a
+        safe time to be called back. ``already_told``: the core's own no-staff reply was just given."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise KeyError(conversation_id)
+            reply = self._call_no_staff_locked(s, conv)
+            return self._finish(s, conv, None, [] if already_told else [reply])
+
+    def _call_no_staff_locked(self, s: Session, conv: Conversation) -> Reply:
+        handover = handovers.open_handover(s, conv)
+        if handover is not None and handover.status == "queued":
+            handover.status, handover.closed_at = "cancelled", utcnow()
+            bus.publish(QUEUE_TOPIC, {"event": "cancelled", "handover_id": handover.id})
+        if conv.state != "ended":
+            conv.state = "bot"
+        return self._render(conv, "handover.no_staff")
+
+    def call_contact_ask(self, conversation_id: str) -> TurnResult:
+        """The caller wants a call back: the next thing they say is the safe time (stored encrypted)."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise KeyError(conversation_id)
+            conv.state = "awaiting_contact"
+            return self._finish(s, conv, None, [self._render(conv, "handover.contact_ask")])
+
+    def call_callback_number(self, conversation_id: str, number: str) -> None:
+        """The caller left a safe time to be called back: only now is their number kept, encrypted
+        (POLICY.md §5), and it is erased with the conversation."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            has_request = conv is not None and s.scalars(
+                select(ContactRequest.id).where(ContactRequest.conversation_id == conv.id)).first() is not None
+            if conv is not None and has_request and number:
+                conv.contact_enc = number
+
+    def call_ended(self, conversation_id: str) -> int | None:
+        """The caller hung up. A handover still waiting is cancelled and its worker told (a system
+        note); an active one stays for the worker to close. Returns the cancelled handover's id."""
+        with self._lock_for(conversation_id), session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.state == "ended":
+                return None
+            handover = handovers.open_handover(s, conv)
+            cancelled = None
+            if handover is not None and handover.status == "queued":
+                cancelled = handover.id
+                handover.status, handover.closed_at, handover.person_left_at = "cancelled", utcnow(), utcnow()
+                bus.publish(QUEUE_TOPIC, {"event": "cancelled", "handover_id": handover.id})
+                self._system_note_to_worker(s, conv, "person_left")
+            self._count(s, conv, outcome="hangup")
+            conv.state, conv.ended_at, conv.ended_reason = "ended", utcnow(), "hangup"
+            return cancelled
+
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
