@@ -2,7 +2,7 @@
 
 Use it from any test file:
 
-    from rasa_servers import rasa_servers  # noqa: F401  (pytest puts tests/ on sys.path)
+    from rasa_servers import rasa_action_server, rasa_servers  # noqa: F401  (tests/ is on sys.path)
 
     @pytest.mark.rasa
     def test_something(rasa_servers):
@@ -11,7 +11,8 @@ Use it from any test file:
 The model is models/current; if there is none, scripts/train-model.sh trains it first (set
 HOTLINE_RASA_RETRAIN=1 to run the script anyway, which retrains only if the inputs changed).
 Each session gets its own SQLite tracker store in a temporary directory, so tests never touch
-var/rasa/. Both processes are stopped at the end of the session.
+var/rasa/. Both processes are stopped at the end of the session. `rasa_action_server` alone
+starts only the action server (seconds), for tests that call actions directly.
 """
 from __future__ import annotations
 
@@ -144,31 +145,76 @@ def _wait(srv: RasaServers, name: str, url: str, ready) -> None:  # type: ignore
     raise RuntimeError(f"{name} not ready after {START_TIMEOUT_S:.0f} s:\n{srv.log_tail(name)}")
 
 
+@dataclass
+class ActionServer:
+    """The action server alone (rasa-sdk with our actions), for tests that call actions directly."""
+
+    url: str
+    port: int
+    workdir: Path
+    process: subprocess.Popen
+    log: Path
+
+
+def _wait_http(proc: subprocess.Popen, log: Path, name: str, url: str, ready) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200 and ready(response):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{name} not ready after {START_TIMEOUT_S:.0f} s")
+
+
 @pytest.fixture(scope="session")
-def rasa_servers() -> Iterator[RasaServers]:
+def rasa_action_server() -> Iterator[ActionServer]:
+    """`python -m actions` on a free loopback port for the whole session (a few seconds to start)."""
+    if not RASA_PYTHON.exists():
+        pytest.fail(f"Rasa environment missing ({RASA_PYTHON}); create it with scripts/setup-rasa-env.sh")
+    workdir = Path(tempfile.mkdtemp(prefix="hotline-actions-"))
+    port = _free_port()
+    log = workdir / "actions.log"
+    proc = subprocess.Popen([str(RASA_PYTHON), "-m", "actions", "--port", str(port)], cwd=ROOT,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    server = ActionServer(url=f"http://127.0.0.1:{port}", port=port, workdir=workdir, process=proc, log=log)
+    try:
+        _wait_http(proc, log, "action server", f"{server.url}/health", lambda r: r.json().get("status") == "ok")
+        yield server
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def rasa_servers(rasa_action_server: ActionServer) -> Iterator[RasaServers]:
     """The real Rasa server + action server with the trained model, for the whole session."""
     if not RASA_BIN.exists():
         pytest.fail(f"Rasa environment missing ({RASA_BIN}); create it with scripts/setup-rasa-env.sh")
     model = ensure_model()
     workdir = Path(tempfile.mkdtemp(prefix="hotline-rasa-"))
-    actions_port, rasa_port = _free_port(), _free_port()
+    actions_port, rasa_port = rasa_action_server.port, _free_port()
     endpoints = workdir / "endpoints.yml"
     tracker_db = workdir / "tracker.db"
     write_endpoints(endpoints, actions_port, tracker_db)
-    srv = RasaServers(url=f"http://127.0.0.1:{rasa_port}", actions_url=f"http://127.0.0.1:{actions_port}",
+    srv = RasaServers(url=f"http://127.0.0.1:{rasa_port}", actions_url=rasa_action_server.url,
                       model=model, tracker_db=tracker_db, workdir=workdir, endpoints=endpoints,
                       start_seconds=0.0, rasa_port=rasa_port, actions_port=actions_port)
+    srv.logs["actions"] = rasa_action_server.log
     started = time.monotonic()
     try:
-        actions_log = srv.logs.setdefault("actions", workdir / "actions.log")
-        srv.processes["actions"] = subprocess.Popen(
-            [str(RASA_PYTHON), "-m", "actions", "--port", str(actions_port)],
-            cwd=ROOT, stdout=actions_log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
         start_rasa(srv)
-        _wait(srv, "actions", f"{srv.actions_url}/health", lambda r: r.json().get("status") == "ok")
         srv.start_seconds = time.monotonic() - started
         yield srv
     finally:
-        for name in list(srv.processes):
-            stop_process(srv, name)
+        stop_process(srv, "rasa")
         shutil.rmtree(workdir, ignore_errors=True)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from rasa_servers import RasaServers, rasa_servers  # noqa: F401
+from rasa_servers import ActionServer, rasa_action_server  # noqa: F401
 
 pytestmark = pytest.mark.rasa
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def user(intent: str, text: str = "...") -> Dict[str, Any]:
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
 
 
-def call(srv: RasaServers, action: str, events: List[Dict[str, Any]],
+def call(srv: ActionServer, action: str, events: List[Dict[str, Any]],
          slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None) -> Dict[str, Any]:
     latest = next((e for e in reversed(events) if e["event"] == "user"), {"parse_data": {}})
     body = {
@@ -46,7 +46,7 @@ def call(srv: RasaServers, action: str, events: List[Dict[str, Any]],
             "latest_action_name": "action_listen",
         },
     }
-    response = httpx.post(f"{srv.actions_url}/webhook", json=body, timeout=10)
+    response = httpx.post(f"{srv.url}/webhook", json=body, timeout=10)
     response.raise_for_status()
     return response.json()
 
@@ -67,22 +67,22 @@ def keys(result: Dict[str, Any]) -> List[str]:
     # A new session (maybe someone else holding the phone) does not continue the old topic.
     ([bot("rights.residence"), {"event": "session_started"}, user("tell_more")], "more.none"),
 ])
-def test_tell_more(rasa_servers: RasaServers, events: List[Dict[str, Any]], expected: str) -> None:
-    assert keys(call(rasa_servers, "action_tell_more", events)) == [expected]
+def test_tell_more(rasa_action_server: ActionServer, events: List[Dict[str, Any]], expected: str) -> None:
+    assert keys(call(rasa_action_server, "action_tell_more", events)) == [expected]
 
 
-def test_fallback_counts_only_consecutive_misunderstandings(rasa_servers: RasaServers) -> None:
+def test_fallback_counts_only_consecutive_misunderstandings(rasa_action_server: ActionServer) -> None:
     once = [user("greet"), user("nlu_fallback")]
-    assert keys(call(rasa_servers, "action_fallback", once)) == ["fallback"]
+    assert keys(call(rasa_action_server, "action_fallback", once)) == ["fallback"]
     twice = [user("nlu_fallback"), bot("fallback"), user("nlu_fallback")]
-    result = call(rasa_servers, "action_fallback", twice)
+    result = call(rasa_action_server, "action_fallback", twice)
     assert keys(result) == ["fallback", "handover.offer"]
     assert result["responses"][1]["custom"]["directive"] == "offer_handover"
     broken = [user("nlu_fallback"), user("rights_health"), user("nlu_fallback")]
-    assert keys(call(rasa_servers, "action_fallback", broken)) == ["fallback"]
+    assert keys(call(rasa_action_server, "action_fallback", broken)) == ["fallback"]
 
 
-def validate(srv: RasaServers, slot: str, value: str) -> Any:
+def validate(srv: ActionServer, slot: str, value: str) -> Any:
     events = [user("inform", value), {"event": "slot", "name": slot, "value": value}]
     result = call(srv, "validate_report_form", events, slots={slot: value, "requested_slot": slot},
                   active_loop="report_form")
@@ -90,18 +90,18 @@ def validate(srv: RasaServers, slot: str, value: str) -> Any:
 
 
 @pytest.mark.parametrize("value", ["skip", "  Pass. ", "I don't want to say", "dunno", "N/A", "no"])
-def test_skip_like_answers_become_skipped(rasa_servers: RasaServers, value: str) -> None:
-    assert validate(rasa_servers, "report_where", value) == "skipped"
+def test_skip_like_answers_become_skipped(rasa_action_server: ActionServer, value: str) -> None:
+    assert validate(rasa_action_server, "report_where", value) == "skipped"
 
 
-def test_real_answers_are_kept_trimmed_and_capped(rasa_servers: RasaServers) -> None:
-    assert validate(rasa_servers, "report_what", "  a man   takes their passports ") == "a man takes their passports"
-    assert validate(rasa_servers, "report_when", "no idea when it started but last night too") == \
+def test_real_answers_are_kept_trimmed_and_capped(rasa_action_server: ActionServer) -> None:
+    assert validate(rasa_action_server, "report_what", "  a man   takes their passports ") == "a man takes their passports"
+    assert validate(rasa_action_server, "report_when", "no idea when it started but last night too") == \
         "no idea when it started but last night too"
-    assert len(validate(rasa_servers, "report_else", "x" * 5000)) == 2000
+    assert len(validate(rasa_action_server, "report_else", "x" * 5000)) == 2000
 
 
-def test_skip_words_of_every_locale_are_recognised(rasa_servers: RasaServers) -> None:
+def test_skip_words_of_every_locale_are_recognised(rasa_action_server: ActionServer) -> None:
     words = []
     for path in sorted((ROOT / "locales").glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -109,13 +109,13 @@ def test_skip_words_of_every_locale_are_recognised(rasa_servers: RasaServers) ->
     if not words:
         pytest.skip("no locale defines keywords.skip yet")
     for lang, word in words:
-        assert validate(rasa_servers, "report_else", str(word)) == "skipped", (lang, word)
+        assert validate(rasa_action_server, "report_else", str(word)) == "skipped", (lang, word)
 
 
-def test_submit_sends_the_four_answers_and_clears_them(rasa_servers: RasaServers) -> None:
+def test_submit_sends_the_four_answers_and_clears_them(rasa_action_server: ActionServer) -> None:
     slots = {"report_what": "forced work", "report_where": "skipped", "report_when": "today",
              "report_else": None}
-    result = call(rasa_servers, "action_submit_report", [user("skip")], slots=slots)
+    result = call(rasa_action_server, "action_submit_report", [user("skip")], slots=slots)
     assert result["responses"][0]["custom"] == {
         "key": "report.done", "directive": "report_submitted",
         "params": {"what": "forced work", "where": "skipped", "when": "today", "else": "skipped"}}
@@ -124,8 +124,8 @@ def test_submit_sends_the_four_answers_and_clears_them(rasa_servers: RasaServers
                        "report_else": None, "requested_slot": None}
 
 
-def test_cancel_closes_the_form(rasa_servers: RasaServers) -> None:
-    result = call(rasa_servers, "action_cancel_report", [user("ask_human")],
+def test_cancel_closes_the_form(rasa_action_server: ActionServer) -> None:
+    result = call(rasa_action_server, "action_cancel_report", [user("ask_human")],
                   slots={"report_what": "x"}, active_loop="report_form")
     assert {"event": "active_loop", "name": None} in [
         {k: e[k] for k in ("event", "name")} for e in result["events"] if e["event"] == "active_loop"]

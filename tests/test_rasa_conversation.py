@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 import httpx
 import pytest
 
-from rasa_servers import RasaServers, rasa_servers, start_rasa, stop_process  # noqa: F401
+from rasa_servers import RasaServers, rasa_action_server, rasa_servers, start_rasa, stop_process  # noqa: F401
 
 pytestmark = pytest.mark.rasa
 
