@@ -62,7 +62,11 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(db.migrate)
-        await run_in_threadpool(app.state.core.warm_up)
+        # Load triage and language models in the background: the service answers (and Ctrl-C
+        # works) at once; a message arriving meanwhile waits only for the part it needs.
+        import threading
+
+        threading.Thread(target=app.state.core.warm_up, name="warm-up", daemon=True).start()
         await bus.start(settings.redis_url)
         background = []
         for starter in app.state.background_starters:

@@ -156,6 +156,29 @@ def build_children(rasa_port: int, action_port: int) -> list[Child]:
     ]
 
 
+class _Server:
+    """uvicorn's Server, except that Ctrl-C/SIGTERM end ``run()`` normally instead of being
+    re-raised afterwards (uvicorn re-raises captured signals, which would kill this process before
+    it stops Rasa and the action server)."""
+
+    def __new__(cls, config):  # type: ignore[no-untyped-def]
+        import contextlib
+
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self):  # type: ignore[no-untyped-def, override]
+                previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+                try:
+                    yield
+                finally:
+                    for sig, handler in previous.items():
+                        signal.signal(sig, handler)
+
+        return Server(config)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the hotline service.")
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -178,7 +201,7 @@ def serve_command(host: str, port: int, rasa_port: int, action_port: int, no_bot
 
     config = uvicorn.Config(create_app(), host=host, port=port, access_log=False, log_config=None,
                             proxy_headers=False, ws="websockets")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     click.echo(f"Hotline: open http://{host}:{port}/  (staff: http://{host}:{port}/staff)  Ctrl-C stops everything.")
     try:
         server.run()
