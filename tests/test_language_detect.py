@@ -62,6 +62,12 @@ def test_never_a_language(text: str) -> None:
         assert guess.confidence == 0.0
 
 
+@pytest.mark.parametrize("text", ["asdf", "brrr", "hmmmm"])
+def test_keyboard_mash_has_too_little_evidence(text: str) -> None:
+    guess = detect_language(text, previous="de")
+    assert (guess.lang, guess.switch, guess.reason) == (None, False, "weak")
+
+
 def test_unknown_capitalised_single_word_is_treated_as_a_name() -> None:
     assert detect_language("Marisol").reason == "name"
     # ...but a capitalised word the lists know is language evidence ("Ajutor" autocapitalised).

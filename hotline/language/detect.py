@@ -64,6 +64,7 @@ SWITCH_MIN_LETTERS = 20
 SWITCH_MIN_CONFIDENCE = 0.35
 SWITCH_MIN_LEAD = 2.0
 SET_MIN_CONFIDENCE = 0.4
+WEAK_CONFIDENCE = 0.3      # below this, 1-2 unknown words get no language at all
 SWITCH_MIN_KNOWN = 0.5
 
 
@@ -202,6 +203,9 @@ def detect_with_weights(
         lang = max(candidates, key=lambda c: (combined[c], -candidates.index(c)))
         confidence = round(combined[lang] / total, 3)
         reason = "combined"
+        if confidence < WEAK_CONFIDENCE and len(content) <= 2 and not _has_known_evidence(content, folded):
+            # One or two words no list knows, and the statistics barely lean: "asdf", "brrr".
+            return _none("weak")
 
     n_words, n_letters = _evidence(content, folded)
     own_hits = sum(1 for f in folded if lang in index.get(f, ()))
@@ -266,6 +270,12 @@ def _score(content: list[str], folded: list[str], candidates: list[str], weights
         for c, value in dist.items():
             combined[c] += weight * value
     return combined
+
+
+def _has_known_evidence(content: list[str], folded: list[str]) -> bool:
+    """Whether any word is in a frequent-word list or carries a marker letter."""
+    index, markers = word_index(), marker_index()
+    return any(f in index for f in folded) or any(ch.lower() in markers for w in content for ch in w)
 
 
 def _evidence(original: list[str], folded: list[str]) -> tuple[int, int]:
