@@ -359,9 +359,9 @@ def test_second_call_by_speech_nobody_answers_then_callback(app: TestClient, fak
     # the no-staff path: numbers, then a safe callback
     no_staff = twiml(signed_post(app, path_of(redirect.get("Url")), call_params(sid, caller=ROMANIAN_CALLER)))
     listen = no_staff.find("Gather")
-    text = says(listen)[0].text
-    assert text == i18n.render("handover.no_staff", "ro", channel="voice")
-    assert "1 1 2" in text and "1 1 6 0 0 6" in text and "1 1 6 1 1 1" in text
+    numbers = says(listen)[0].text
+    assert numbers == i18n.render("handover.no_staff", "ro", channel="voice")
+    assert "1 1 2" in numbers and "1 1 6 0 0 6" in numbers and "1 1 6 1 1 1" in numbers
     with session_scope() as s:
         assert s.scalars(select(Handover).where(Handover.conversation_id == conv_id)).one().status == "cancelled"
     ask = twiml(signed_post(app, listen.get("action"), call_params(sid, caller=ROMANIAN_CALLER, SpeechResult="Da.")))

@@ -134,10 +134,13 @@ def _menu(attempt: int, country_code: str | None, lead: tuple[str, str] | None =
     return response
 
 
-def _turn_gather(response: VoiceResponse, state: dict | None, turn: int, quiet: int = 0,
+def _turn_gather(response: VoiceResponse, state: dict | None, quiet: int = 0,
                  texts: list[tuple[str, str]] | None = None) -> VoiceResponse:
-    """Speak ``texts`` inside a Gather listening in the conversation's language."""
+    """Speak ``texts`` inside a Gather listening in the conversation's language. The action URL
+    numbers the next utterance (``t``): a retry of that request by Twilio carries the same number
+    and is answered from the stored replies, never stored twice."""
     lang = (state or {}).get("language") or _default_lang()
+    turn = (state or {}).get("turns", 0) + 1
     listen = gather(url("/twilio/voice/turn", t=turn, q=quiet or None), lang, num_digits=1,
                     hints=_person_words(lang))
     for text, text_lang in texts or []:
@@ -181,7 +184,7 @@ async def _connect_or_no_staff(request: Request, conv_id: str, call_sid: str, re
         told.replies = result.replies
         return await _no_staff(request, conv_id, told)
     state = await run_in_threadpool(core.call_state, conv_id)
-    return xml(_turn_gather(VoiceResponse(), state, 1, texts=_spoken(result)))
+    return xml(_turn_gather(VoiceResponse(), state, texts=_spoken(result)))
 
 
 async def _no_staff(request: Request, conv_id: str, result: TurnResult, quiet: int = 0) -> Response:
@@ -207,8 +210,7 @@ async def _person_now(request: Request, conv_id: str, call_sid: str) -> Response
     return await _connect_or_no_staff(request, conv_id, call_sid, result)
 
 
-async def _after_turn(request: Request, conv_id: str, call_sid: str, caller: str, turn: int,
-                      result: TurnResult) -> Response:
+async def _after_turn(request: Request, conv_id: str, call_sid: str, caller: str, result: TurnResult) -> Response:
     core = request.app.state.core
     if any(r.key == "handover.contact_saved" for r in result.replies) and caller:
         await run_in_threadpool(core.call_callback_number, conv_id, caller)
@@ -223,7 +225,7 @@ async def _after_turn(request: Request, conv_id: str, call_sid: str, caller: str
             r.key in ("handover.accepted", "handover.no_staff") for r in result.replies):
         return await _connect_or_no_staff(request, conv_id, call_sid, result)
     state = await run_in_threadpool(core.call_state, conv_id)
-    return xml(_turn_gather(VoiceResponse(), state, turn + 1, texts=_spoken(result)))
+    return xml(_turn_gather(VoiceResponse(), state, texts=_spoken(result)))
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -275,7 +277,7 @@ async def language_menu(request: Request) -> Response:
     if choice:
         result = await run_in_threadpool(core.choose_call_language, conv_id, choice)
         state = await run_in_threadpool(core.call_state, conv_id)
-        return xml(_turn_gather(VoiceResponse(), state, 1, texts=_spoken(result)))
+        return xml(_turn_gather(VoiceResponse(), state, texts=_spoken(result)))
 
     if first and not digits and not speech:
         return xml(_menu(0, country))
@@ -287,7 +289,7 @@ async def language_menu(request: Request) -> Response:
     # The menu went unanswered twice: go on in the likeliest language rather than lose the caller.
     result = await run_in_threadpool(core.choose_call_language, conv_id, prior_language(country), False)
     state = await run_in_threadpool(core.call_state, conv_id)
-    return xml(_turn_gather(VoiceResponse(), state, 1, texts=_spoken(result)))
+    return xml(_turn_gather(VoiceResponse(), state, texts=_spoken(result)))
 
 
 @router.post("/twilio/voice/turn")
@@ -309,9 +311,9 @@ async def call_turn(request: Request) -> Response:
         inbound = InboundTurn(channel="voice", text=speech, conversation_id=conv_id,
                               external_id=f"{call_sid}:{turn}", country_code=calling_code(caller))
         result = await run_in_threadpool(core.handle_turn, inbound)
-        return await _after_turn(request, conv_id, call_sid, caller, turn, result)
+        return await _after_turn(request, conv_id, call_sid, caller, result)
     if digits:
-        return xml(_turn_gather(VoiceResponse(), state, turn, quiet, [_render("voice.not_understood", state)]))
+        return xml(_turn_gather(VoiceResponse(), state, quiet, [_render("voice.not_understood", state)]))
     # Silence. After "stay on the line and I will try to connect you" (emergency.lead), staying is the answer.
     if state["state"] == "awaiting_consent" and state["emergency_shown"] and state["tier"] == "P0":
         return await _person_now(request, conv_id, call_sid)
@@ -321,7 +323,7 @@ async def call_turn(request: Request) -> Response:
         texts = [_render("voice.no_input", state), _render("voice.emergency_option", state, digit=_person_digit())]
     else:
         return xml(_goodbye(VoiceResponse(), state))
-    return xml(_turn_gather(VoiceResponse(), state, turn, quiet + 1, texts))
+    return xml(_turn_gather(VoiceResponse(), state, quiet + 1, texts))
 
 
 @router.post("/twilio/voice/callback")
@@ -342,16 +344,16 @@ async def callback_choice(request: Request) -> Response:
     kind = keyword[0] if keyword else None
     if digits == YES_DIGIT or kind == "yes":
         result = await run_in_threadpool(core.call_contact_ask, conv_id)
-        return xml(_turn_gather(VoiceResponse(), state, 1, texts=_spoken(result)))
+        return xml(_turn_gather(VoiceResponse(), state, texts=_spoken(result)))
     if digits == NO_DIGIT or kind in ("no", "skip"):
-        return xml(_turn_gather(VoiceResponse(), state, 1, texts=[_render("voice.ask_question", state)]))
+        return xml(_turn_gather(VoiceResponse(), state, texts=[_render("voice.ask_question", state)]))
     if digits in (_person_digit(), OPERATOR_DIGIT) or kind == "person":
         return await _person_now(request, conv_id, call_sid)
     if speech:
         inbound = InboundTurn(channel="voice", text=speech, conversation_id=conv_id,
-                              external_id=f"{call_sid}:cb{quiet}")
+                              external_id=f"{call_sid}:{state['turns'] + 1}")
         result = await run_in_threadpool(core.handle_turn, inbound)
-        return await _after_turn(request, conv_id, call_sid, params.get("From", ""), 1, result)
+        return await _after_turn(request, conv_id, call_sid, params.get("From", ""), result)
     if quiet == 0:  # silence or another key: the plain question, once
         return xml(_callback_offer(state))
     return xml(_goodbye(VoiceResponse(), state))

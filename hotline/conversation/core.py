@@ -262,7 +262,7 @@ class ConversationCore:
             seen = s.scalars(select(Message).where(Message.external_id == turn.external_id)).first()
             return self._stored_replies(s, conv, seen) if seen else TurnResult(conversation_id=conv.id)
 
-        if turn.channel == "sms" and kind in ("stop", "start", "help"):
+        if turn.channel == "sms" and kind in ("stop", "start"):
             return self._sms_keyword(s, conv, inbound, kind, keyword[1])
         if conv.opted_out and turn.channel == "sms":
             conv.opted_out = False  # writing again is an opt-in (Twilio treats any message so too)
@@ -280,6 +280,11 @@ class ConversationCore:
         if result.child and not conv.child:
             conv.child, conv.audience = True, "child"
         raised = TIER_ORDER[conv.tier] < TIER_ORDER[previous_tier]
+
+        if turn.channel == "sms" and kind == "help" and result.urgency != "P0":
+            # HELP is Twilio's info keyword, but "help" alone can be a cry: it is triaged like any
+            # message, and a P0 takes the emergency path below instead of the info reply.
+            return self._sms_keyword(s, conv, inbound, kind, keyword[1])
 
         replies: list[Reply] = []
         if result.urgency == "P0" and conv.state not in ("with_worker",):
@@ -626,12 +631,15 @@ class ConversationCore:
                 return
 
     def call_state(self, conversation_id: str) -> dict[str, Any] | None:
-        """What the voice channel needs to pick its next prompt (no content)."""
+        """What the voice channel needs to pick its next prompt (no content). ``turns``: the
+        caller's utterances so far, which numbers the next one (its idempotence key)."""
         with session_scope() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:
                 return None
-            return {"language": conv.language or self.settings.default_language,
+            turns = len(s.scalars(select(Message.id).where(Message.conversation_id == conv.id,
+                                                           Message.direction == "in", Message.author == "person")).all())
+            return {"turns": turns, "language": conv.language or self.settings.default_language,
                     "language_source": conv.language_source, "audience": conv.audience, "state": conv.state,
                     "tier": conv.tier, "child": conv.child, "emergency_shown": conv.emergency_shown}
 
