@@ -195,17 +195,19 @@ def detect_with_weights(
         combined = {lang: 1.0}
         reason = "script"
     else:
-        combined = _score(content, folded, candidates, weights,
-                          previous=previous, hint=hint, country_code=country_code)
-        total = sum(combined.values())
-        if total <= 0.0:
+        from_text, from_priors = _score(content, folded, candidates, weights,
+                                        previous=previous, hint=hint, country_code=country_code)
+        text_total = sum(from_text.values())
+        if text_total <= 0.0:
             return _none("no-evidence")
-        lang = max(candidates, key=lambda c: (combined[c], -candidates.index(c)))
-        confidence = round(combined[lang] / total, 3)
-        reason = "combined"
-        if confidence < WEAK_CONFIDENCE and len(content) <= 2 and not _has_known_evidence(content, folded):
-            # One or two words no list knows, and the statistics barely lean: "asdf", "brrr".
+        if (len(content) <= 2 and max(from_text.values()) / text_total < WEAK_CONFIDENCE
+                and not _has_known_evidence(content, folded)):
+            # One or two words no list knows, and the text's statistics barely lean: "asdf".
             return _none("weak")
+        combined = {c: from_text[c] + from_priors[c] for c in candidates}
+        lang = max(candidates, key=lambda c: (combined[c], -candidates.index(c)))
+        confidence = round(combined[lang] / sum(combined.values()), 3)
+        reason = "combined"
 
     n_words, n_letters = _evidence(content, folded)
     own_hits = sum(1 for f in folded if lang in index.get(f, ()))
@@ -218,8 +220,10 @@ def detect_with_weights(
 
 
 def _score(content: list[str], folded: list[str], candidates: list[str], weights: Weights, *,
-           previous: str | None, hint: str | None, country_code: str | None) -> dict[str, float]:
-    """Weighted sum of the signals (each a distribution over ``candidates``)."""
+           previous: str | None, hint: str | None, country_code: str | None,
+           ) -> tuple[dict[str, float], dict[str, float]]:
+    """Weighted sums of the text's signals and of the priors (each a distribution over
+    ``candidates``), kept apart so that "is there enough evidence?" looks at the text alone."""
     components: list[tuple[float, dict[str, float]]] = []
     body = " ".join(content)
     components.append((weights.lingua, _normalise(engines.lingua_scores(body), candidates)))
@@ -257,19 +261,23 @@ def _score(content: list[str], folded: list[str], candidates: list[str], weights
     if markers:
         components.append((weights.markers * min(1.0, marker_count / 2), _normalise(markers, candidates)))
 
+    priors: list[tuple[float, dict[str, float]]] = []
     if previous in candidates:
-        components.append((weights.previous, {previous: 1.0}))
+        priors.append((weights.previous, {previous: 1.0}))
     if hint in candidates:
-        components.append((weights.hint, {hint: 1.0}))
+        priors.append((weights.hint, {hint: 1.0}))
     country = _country_prior(country_code, candidates)
     if country:
-        components.append((weights.country, country))
+        priors.append((weights.country, country))
+    return _weighted_sum(components, candidates), _weighted_sum(priors, candidates)
 
-    combined = {c: 0.0 for c in candidates}
+
+def _weighted_sum(components: list[tuple[float, dict[str, float]]], candidates: list[str]) -> dict[str, float]:
+    total = {c: 0.0 for c in candidates}
     for weight, dist in components:
         for c, value in dist.items():
-            combined[c] += weight * value
-    return combined
+            total[c] += weight * value
+    return total
 
 
 def _has_known_evidence(content: list[str], folded: list[str]) -> bool:
