@@ -78,7 +78,9 @@ def test_every_language_is_choosable_by_its_names_and_names_are_unique() -> None
             assert seen.setdefault(key, code) == code, f"{name!r} names {seen[key]} and {code}"
 
 
-def test_locale_meta_names_make_a_new_language_choosable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locale_meta_names_make_a_new_language_choosable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "pt.yml").write_text("meta: {code: pt, name: Portuguese, native_name: Português}\n")
     monkeypatch.setenv("HOTLINE_LOCALES_DIR", str(tmp_path))
     languages.reset_caches()

@@ -17,7 +17,8 @@ from hotline.language.text import count_words
 
 
 def _rows() -> list[dict]:
-    return [json.loads(line) for line in LABELLED_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = LABELLED_PATH.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def test_labelled_set_shape() -> None:
@@ -55,7 +56,9 @@ def test_profiles_scripts_and_markers() -> None:
     raw = load_yaml(DATA_DIR / "profiles.yml")
     assert {p.script for p in profiles().values()} == {"LATIN", "CYRILLIC", "ARABIC"}
     assert set(raw) == set(DEFAULT_LANGUAGES)
-    assert "ї" in profiles()["uk"].markers and "ы" in profiles()["ru"].markers and "ъ" in profiles()["bg"].markers
+    assert "ї" in profiles()["uk"].markers
+    assert "ы" in profiles()["ru"].markers
+    assert "ъ" in profiles()["bg"].markers
 
 
 def test_country_table_names_supported_languages_only() -> None:

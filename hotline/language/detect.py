@@ -272,7 +272,8 @@ def _score(content: list[str], folded: list[str], candidates: list[str], weights
     return _weighted_sum(components, candidates), _weighted_sum(priors, candidates)
 
 
-def _weighted_sum(components: list[tuple[float, dict[str, float]]], candidates: list[str]) -> dict[str, float]:
+def _weighted_sum(components: list[tuple[float, dict[str, float]]],
+                  candidates: list[str]) -> dict[str, float]:
     total = {c: 0.0 for c in candidates}
     for weight, dist in components:
         for c, value in dist.items():
