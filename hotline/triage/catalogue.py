@@ -70,6 +70,8 @@ _ALL = [
               "S002:L153-157, L195, L225-246; S000:L358; S001 L2532-2540"),
     Indicator("isolation_control", "P1", "phone taken, contact with family stopped, location tracked",
               "S004 L116, L246-248; S002:L255-256"),
+    Indicator("coercion", "P1", "being forced or made to do something by someone else",
+              "S001 L1117-1141 (means: threat, force, coercion), L6209-6214 (control and instruction of others); S002:L151"),
     Indicator("forced_marriage", "P1", "being married off or made to marry", "S001 L1366-1377, L2267"),
     Indicator("organ_removal", "P1", "pressure to sell or give an organ", "S001 L1913-1914, L2074-2075"),
     Indicator("asks_for_help", "P1", "asks for help with no topic ('help', 'ajutor', 'допоможіть')",

@@ -155,7 +155,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
     parts = clauses(text) or [text]
     mention_clauses = []
     for part in parts:
-        p = _pad(correct(skeleton(part), lexicons))
+        p = _pad(skeleton(part))  # no typo folding here: it must never hide an indicator
         for code, lex in lexicons.items():
             found = _search(lex, "mention_only", p)
             if found:
@@ -163,7 +163,13 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
                 break
     if mention_clauses:
         live = [p for p in parts if p not in {m[0] for m in mention_clauses}]
-        scopes = [_pad(correct(skeleton(p), lexicons)) for p in live]
+        scopes = []
+        for p in live:
+            sk = skeleton(p)
+            scopes.append(_pad(sk))
+            fixed_part = correct(sk, lexicons)
+            if fixed_part != sk:
+                scopes.append(_pad(fixed_part))
         for _, code, pat in mention_clauses:
             reasons.append(f"mention-only context [{code}] \"{pat}\": words in that part are not read as indicators")
     else:
@@ -267,7 +273,8 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
 
     tiered = [n for n in indicators if CATALOGUE.get(n) and CATALOGUE[n].tier]
     if third and not self_ref and tier == "P1" and not child:
-        only_p1 = all(CATALOGUE[n].tier != "P0" for n in tiered)
+        # a short cry for help or a described coercion of the writer is never "about someone else"
+        only_p1 = all(CATALOGUE[n].tier != "P0" for n in tiered) and "asks_for_help" not in indicators
         if only_p1:
             tier = "P2"
             indicators.setdefault("third_party_concern", None)

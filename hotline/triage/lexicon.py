@@ -75,8 +75,8 @@ def _word_regex(word: str, vocab: set[str]) -> str:
         if not v:
             continue
         words = v.split(" ")
-        if len(words) == 1 and len(v) >= 5:
-            vocab.add(v)
+        if len(words) == 1 and len(v) >= 6 and not (prefix_wild or suffix_wild):
+            vocab.add(v)  # typo targets: whole words only, never stems
         frag = r"\ ".join(re.escape(w) for w in words)
         frags.append((r"\w*" if prefix_wild else "") + frag + (r"\w*" if suffix_wild else ""))
     if not frags:

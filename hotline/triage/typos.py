@@ -1,17 +1,19 @@
 """Typo folding toward the pattern vocabulary.
 
 People in distress type fast: "pasprt", "beatng", "ajutoor". After the skeleton has removed
-diacritics and doubled letters, a word of 5+ letters that is not in the vocabulary of the
+diacritics and doubled letters, a word of 6+ letters that is not in the vocabulary of the
 patterns but is one edit (insert, delete, substitute, or swap of neighbours) away from exactly
-one vocabulary word is replaced by it. Delete-neighbourhood index (SymSpell idea), so this is a
-few dictionary look-ups per word, not a scan.
+one vocabulary word (whole words of 6+ letters from the patterns, never stems) is replaced by
+it. The corrected text is only used to find *more* indicators, never to find mention-only
+contexts, so a wrong correction can raise a tier but never hide one. Delete-neighbourhood
+index (SymSpell idea): a few dictionary look-ups per word, not a scan.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Mapping
 
-MIN_LEN = 5
+MIN_LEN = 6
 
 
 def _deletes(word: str) -> set[str]:
