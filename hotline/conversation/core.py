@@ -323,9 +323,11 @@ class ConversationCore:
                 return self._finish(s, conv, inbound, [self._render(conv, "handover.contact_saved")])
             return self._finish(s, conv, inbound, [self._render(conv, "skip.ack")])
 
-        if conv.state == "awaiting_language" or kind == "language":
-            choice = parse_language_choice(text, menu_open=True)
-            if choice:
+        # An explicit choice wins over detection at any point: "romana", "po polsku", or a menu
+        # number while the menu is open (hotline/language/choice.py).
+        choice = parse_language_choice(text, menu_open=conv.state == "awaiting_language")
+        if choice in i18n.supported_languages() or conv.state == "awaiting_language" or kind == "language":
+            if choice in i18n.supported_languages():
                 conv.language, conv.language_source, conv.state = choice, "chosen", "bot"
                 meta = i18n.language_meta(choice)
                 return self._finish(s, conv, inbound, [self._render(conv, "language.changed", language_name=meta["native_name"])])
