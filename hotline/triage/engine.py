@@ -30,6 +30,7 @@ CLF_P3_MAX = 0.20    # p(P3) below this -> at least P2
 CLF_CHILD = 0.60     # p(child) at or above -> child
 INTENT_MIN = 0.60    # Rasa intent confidence that counts as a signal
 SHORT_MESSAGE_WORDS = 4
+MIN_WORDS_FOR_CLASSIFIER = 2
 
 
 @dataclass
@@ -210,7 +211,9 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         if found:
             third = (code, found[0])
             break
-    self_ref = any(_search(lex, "self_reference", padded_full) for lex in lexicons.values())
+    # First-person words are short and collide across languages (English "my" folds to Italian
+    # "mi"), so they are read in the language whose third-party cue matched.
+    self_ref = bool(third and _search(lexicons[third[0]], "self_reference", padded_full))
 
     # Child: age under 18, or child cues, unless only an adult age is stated [S001 L565-566].
     child = False
@@ -225,7 +228,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         for code, lex in lexicons.items():
             found = _search(lex, "child_cues", padded_full)
             if found and not found[1].groupdict().get(f"age{found[1].lastgroup[1:]}"):
-                if adult_ages and self_ref:
+                if adult_ages:
                     reasons.append(f"child cue \"{found[0]}\" [{code}] not used: an adult age is stated")
                     break
                 child = True
@@ -252,7 +255,9 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
 
     # Statistical classifier: only raises.
     clf = get_classifier()
-    if clf is not None and full:
+    # Char n-grams of one or two words carry no reliable signal ("no" looks like "nož"); very
+    # short messages are covered by the help-word lists instead.
+    if clf is not None and word_count > MIN_WORDS_FOR_CLASSIFIER:
         pred = clf.predict(text)
         p = pred.tier_proba
         clf_tier = "P3"
@@ -267,7 +272,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         if TIER_RANK[clf_tier] < TIER_RANK[tier]:
             tier = clf_tier
             reasons.append(f"classifier: {clf_tier} (p P0={p['P0']:.2f} P1={p['P1']:.2f} P2={p['P2']:.2f}) raised the tier")
-        if pred.child_proba >= CLF_CHILD and not child and not (adult_ages and self_ref):
+        if pred.child_proba >= CLF_CHILD and not child and not adult_ages:
             child = True
             reasons.append(f"classifier: possible child (p={pred.child_proba:.2f})")
 
