@@ -22,7 +22,7 @@ from hotline.privacy.identifiers import hash_identifier
 from hotline.storage.db import session_scope
 from hotline.storage.models import ContactRequest, Conversation, Handover, Message, StaffUser, utcnow
 from twilio_fake import ACCOUNT, FROM_NUMBER, PUBLIC, TOKEN, FakeTwilio, sign, signed_post, start_fake_twilio, \
-    twilio_environment
+    twilio_environment, warm_models
 
 CALLER = "+380501234567"
 ROMANIAN_CALLER = "+40721000111"
@@ -42,6 +42,7 @@ def app(hotline_env, monkeypatch: pytest.MonkeyPatch, fake: FakeTwilio) -> Itera
     from hotline.channels.sms import twilio_client
 
     twilio_environment(monkeypatch, fake)
+    warm_models()
     voice_transfer._ringing.clear()
     with TestClient(create_app()) as client:
         yield client

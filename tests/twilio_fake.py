@@ -59,6 +59,15 @@ class FakeTwilio:
     def call_updates(self) -> list[Recorded]:
         return self.of("Call")
 
+    def wait_for(self, resource: str, count: int, timeout: float = 10.0) -> list[Recorded]:
+        """The recorded requests of ``resource`` once there are ``count`` (sends may be async)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.of(resource)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.of(resource)
+
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -151,3 +160,12 @@ def twilio_environment(monkeypatch, fake: FakeTwilio) -> None:  # type: ignore[n
 
     reset_settings()
     twilio_client.cache_clear()
+
+
+def warm_models() -> None:
+    """Load the triage and language models before the first webhook, as a running service has long
+    done: the app warms up in a background thread, and a test's first message would otherwise wait
+    for it past the SMS inline deadline (its reply would go by REST instead of TwiML)."""
+    from hotline.conversation.core import ConversationCore
+
+    ConversationCore.warm_up(None)  # type: ignore[arg-type]  # uses no instance state
