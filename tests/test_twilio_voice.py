@@ -252,6 +252,8 @@ def test_whole_call_ukrainian_by_keypad_rights_by_speech_nine_whisper_accept(app
 
     # press 9: the caller waits in a conference that starts only when the worker enters
     queued = twiml(signed_post(app, "/twilio/voice/turn?t=2", call_params(sid, Digits="9")))
+    retried = twiml(signed_post(app, "/twilio/voice/turn?t=2", call_params(sid, Digits="9")))  # Twilio's retry
+    assert retried.find("Dial/Conference").text == queued.find("Dial/Conference").text
     assert [c.tag for c in queued] == ["Say", "Dial"]
     assert queued[0].text == i18n.render("handover.accepted", "uk", channel="voice", wait_minutes=3)
     dial = queued.find("Dial")

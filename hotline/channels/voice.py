@@ -167,8 +167,11 @@ async def _connect_or_no_staff(request: Request, conv_id: str, call_sid: str, re
         if not await run_in_threadpool(transfer.staff_reachable, result.language):
             result = await run_in_threadpool(core.call_no_staff, conv_id)
             return await _no_staff(request, conv_id, result)
-        conference = f"hl-{secrets.token_hex(8)}"
-        handover_id = await run_in_threadpool(core.call_queued, conv_id, call_sid, conference)
+        queued = await run_in_threadpool(core.call_queued, conv_id, call_sid, f"hl-{secrets.token_hex(8)}")
+        if queued is None:  # the handover closed meanwhile
+            state = await run_in_threadpool(core.call_state, conv_id)
+            return xml(_turn_gather(VoiceResponse(), state, texts=[_render("voice.ask_question", state)]))
+        handover_id, conference, new = queued
         state = await run_in_threadpool(core.call_state, conv_id)
         response = VoiceResponse()
         for text, lang in _spoken(result):
@@ -177,7 +180,7 @@ async def _connect_or_no_staff(request: Request, conv_id: str, call_sid: str, re
         dial.conference(conference, start_conference_on_enter=False, end_conference_on_exit=True,
                         wait_url=url("/twilio/voice/hold", lang=state["language"], aud=state["audience"]),
                         wait_method="POST", record="do-not-record", beep="onEnter")
-        task = BackgroundTask(transfer.dial_next, handover_id, _base_url(request), []) if handover_id else None
+        task = BackgroundTask(transfer.dial_next, handover_id, _base_url(request), []) if new else None
         return xml(response, background=task)
     if result.state == "awaiting_contact":  # the core found nobody on duty at all
         told = await run_in_threadpool(core.call_no_staff, conv_id, True)

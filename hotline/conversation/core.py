@@ -675,16 +675,20 @@ class ConversationCore:
                 replies = [self._call_no_staff_locked(s, conv)]
             return self._finish(s, conv, None, replies)
 
-    def call_queued(self, conversation_id: str, call_sid: str, conference_name: str) -> int | None:
+    def call_queued(self, conversation_id: str, call_sid: str, conference_name: str) -> tuple[int, str, bool] | None:
         """The caller is waiting in the conference: remember the call and the conference on the
-        open handover (the call is redirected through it if nobody takes it)."""
+        open handover (the call is redirected through it if nobody takes it). Returns the handover
+        id, the conference to use and whether it is new: a retried webhook or a second press of
+        the person key goes back to the same conference and rings nobody twice."""
         with self._lock_for(conversation_id), session_scope() as s:
             conv = s.get(Conversation, conversation_id)
             handover = handovers.open_handover(s, conv) if conv is not None else None
             if handover is None:
                 return None
+            if handover.conference_name and handover.call_sid == call_sid:
+                return handover.id, handover.conference_name, False
             handover.call_sid, handover.conference_name = call_sid, conference_name
-            return handover.id
+            return handover.id, conference_name, True
 
     def call_no_staff(self, conversation_id: str, already_told: bool = False) -> TurnResult:
         """Nobody with a phone took the call: the caller leaves the queue (there is no audio to join
