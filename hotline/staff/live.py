@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from fastapi.concurrency import run_in_threadpool
 
 from hotline.events import QUEUE_TOPIC, bus, conversation_topic
@@ -26,8 +29,12 @@ from hotline.staff.auth import StaffSession, read_session
 from hotline.storage.db import session_scope
 from hotline.storage.models import Handover, StaffUser, utcnow
 
+log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
 BURST_SECONDS = 0.05  # events arriving together (message + alert + tier) make one update
+# The conversation core publishes some events before its transaction commits, so a read right after
+# an event can miss the change: the streams read again shortly after every event.
+RECHECKS = (0.1, 0.3, 1.0)
 
 
 def sse(event: str, data: Any, event_id: int | None = None) -> str:
@@ -36,14 +43,20 @@ def sse(event: str, data: Any, event_id: int | None = None) -> str:
 
 
 def still_valid(cookie: str | None, touch: bool) -> StaffSession | None:
-    """Re-read the session (a disabled account or a logout ends the stream) and refresh last_seen."""
+    """Re-read the session (a disabled account or a logout ends the stream) and refresh last_seen.
+
+    The refresh is one UPDATE in its own short transaction (no read-then-write upgrade, which
+    SQLite refuses at once when another writer committed meanwhile), and a busy database only
+    skips this heartbeat: the next one comes within HEARTBEAT_SECONDS."""
     with session_scope() as s:
         staff = read_session(s, cookie)
-        if staff is not None and touch:
-            user = s.get(StaffUser, staff.staff_id)
-            if user is not None:
-                user.last_seen_at = utcnow()
-        return staff
+    if staff is not None and touch:
+        try:
+            with session_scope() as s:
+                s.execute(update(StaffUser).where(StaffUser.id == staff.staff_id).values(last_seen_at=utcnow()))
+        except OperationalError:
+            log.warning("could not refresh a staff heartbeat (database busy); retrying next pass")
+    return staff
 
 
 def queue_payload(staff: StaffSession) -> dict[str, Any]:
@@ -70,15 +83,20 @@ async def _wait(events: asyncio.Queue[dict[str, Any]], timeout: float) -> list[d
 async def queue_stream(request: Request, cookie: str | None) -> AsyncIterator[str]:
     async with bus.subscribe(QUEUE_TOPIC) as events:
         yield "retry: 1000\n\n"
-        touch = True
+        touch, rechecks, last = True, [], None
         while True:
             staff = await run_in_threadpool(still_valid, cookie, touch)
             if staff is None:
                 yield sse("logout", {})
                 return
-            yield sse("queue", await run_in_threadpool(queue_payload, staff))
-            got = await _wait(events, HEARTBEAT_SECONDS)
-            touch = not got  # a quiet pass is a heartbeat
+            payload = await run_in_threadpool(queue_payload, staff)
+            if payload != last:
+                yield sse("queue", payload)
+                last = payload
+            got = await _wait(events, rechecks.pop(0) if rechecks else HEARTBEAT_SECONDS)
+            if got:
+                rechecks = list(RECHECKS)
+            touch = not got and not rechecks  # a quiet pass is a heartbeat
             if await request.is_disconnected():
                 return
 
@@ -99,7 +117,7 @@ async def conversation_stream(request: Request, cookie: str | None, handover_id:
                               since: int, translate: Callable[[str, str, str], Any] | None) -> AsyncIterator[str]:
     async with bus.subscribe(conversation_topic(conversation_id), QUEUE_TOPIC) as events:
         yield "retry: 1000\n\n"
-        last, only = since, set()
+        last, only, rechecks, state = since, set(), [], None
         while True:
             staff = await run_in_threadpool(still_valid, cookie, False)
             if staff is None:
@@ -109,10 +127,15 @@ async def conversation_stream(request: Request, cookie: str | None, handover_id:
             if payload is None:
                 yield sse("gone", {})
                 return
-            if payload["lines"]:
-                last = max(last, *(line["id"] for line in payload["lines"]))
-            yield sse("conversation", payload, event_id=last)
-            got = await _wait(events, HEARTBEAT_SECONDS)
+            now = (payload["status"], payload["person_left"], payload["can_write"])
+            if payload["lines"] or now != state:
+                if payload["lines"]:
+                    last = max(last, *(line["id"] for line in payload["lines"]))
+                yield sse("conversation", payload, event_id=last)
+                state = now
+            got = await _wait(events, rechecks.pop(0) if rechecks else HEARTBEAT_SECONDS)
+            if got:
+                rechecks = list(RECHECKS)
             only = {e["message_id"] for e in got if e.get("event") == "translation" and e.get("message_id")}
             if await request.is_disconnected():
                 return

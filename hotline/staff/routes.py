@@ -15,8 +15,9 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from hotline.events import QUEUE_TOPIC, bus, conversation_topic
 from hotline.handover import queue as handover_queue
 from hotline.handover import service as handover_service
 from hotline.staff import audit, live, views
@@ -104,6 +105,14 @@ def _translate(request: Request):  # type: ignore[no-untyped-def]
     return getattr(request.app.state.core, "_translate", None)
 
 
+def _after_commit(conversation_id: str) -> None:
+    """Wake the live pages again once the core's transaction has committed. The core publishes its
+    events inside the transaction, so a page that reads at once can miss the new row and would
+    then wait for the next event (the person's page pings only every 25 s). Ids only, as always."""
+    bus.publish(conversation_topic(conversation_id), {"event": "committed"})
+    bus.publish(QUEUE_TOPIC, {"event": "committed"})
+
+
 def _handover(s, handover_id: int) -> Handover | None:  # type: ignore[no-untyped-def]
     return s.get(Handover, handover_id)
 
@@ -166,9 +175,7 @@ def queue_page(request: Request) -> Response:
     if staff is None:
         return _to_login()
     with session_scope() as s:
-        user = s.get(StaffUser, staff.staff_id)
-        if user is not None:
-            user.last_seen_at = utcnow()
+        s.execute(update(StaffUser).where(StaffUser.id == staff.staff_id).values(last_seen_at=utcnow()))
     data = live.queue_payload(staff)
     with session_scope() as s:
         open_contacts = len([c for c in views.contact_requests(s) if not c["handled"]])
@@ -201,9 +208,7 @@ def set_duty(request: Request, on_duty: str = Form(""), csrf_token: str = Form("
         return _csrf_refused(request, staff)
     value = on_duty in ("1", "true", "on", "yes")
     with session_scope() as s:
-        user = s.get(StaffUser, staff.staff_id)
-        assert user is not None
-        user.on_duty, user.last_seen_at = value, utcnow()
+        s.execute(update(StaffUser).where(StaffUser.id == staff.staff_id).values(on_duty=value, last_seen_at=utcnow()))
         audit.record(s, "on_duty" if value else "off_duty", staff_id=staff.staff_id)
     if _wants_json(request):
         return JSONResponse({"on_duty": value})
@@ -260,6 +265,7 @@ def join(request: Request, handover_id: int, csrf_token: str = Form("")) -> Resp
             return _forbidden(request, staff, message, status_code=409)
         return _page(request, "summary.html", staff, status_code=409, h=data, taken_by=message)
     request.app.state.core.worker_joined(conversation_id, staff.first_name)
+    _after_commit(conversation_id)
     return RedirectResponse(f"/staff/handovers/{handover_id}/chat", status_code=303)
 
 
@@ -316,6 +322,7 @@ def send_message(request: Request, handover_id: int, text: str = Form(..., min_l
     message_id = None
     if allowed and text.strip():
         message_id = request.app.state.core.worker_message(conversation_id, staff.staff_id, text, staff.language)
+        _after_commit(conversation_id)
     if message_id is None:
         reason = "The message was not sent: the conversation is not open for you (the person may have left)."
         if _wants_json(request):
@@ -346,6 +353,7 @@ def hand_back(request: Request, handover_id: int, csrf_token: str = Form("")) ->
     if not done:
         return _forbidden(request, staff, "This conversation was already handed back or closed.", status_code=409)
     request.app.state.core.hand_back(conversation_id)
+    _after_commit(conversation_id)
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -377,6 +385,7 @@ def close(request: Request, handover_id: int, outcome: str = Form(...), service:
     if not done:
         return _forbidden(request, staff, "This conversation was already closed.", status_code=409)
     request.app.state.core.hand_back(conversation_id, closed=True)
+    _after_commit(conversation_id)
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -440,8 +449,6 @@ def acknowledge_alert(request: Request, alert_id: int, csrf_token: str = Form(""
         if alert is not None and alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = utcnow(), staff.staff_id
             audit.record(s, "alert_acknowledged", staff_id=staff.staff_id, target=f"alert:{alert_id}", kind=alert.kind)
-            from hotline.events import QUEUE_TOPIC, bus
-
             bus.publish(QUEUE_TOPIC, {"event": "alert_acknowledged", "alert_id": alert_id})
     if _wants_json(request):
         return JSONResponse({"ok": True})

@@ -30,7 +30,10 @@
     source.onerror = function () { setStatus("Live updates interrupted; reconnecting…"); };
     source.addEventListener("logout", function () { source.close(); window.location.href = "/staff/login"; });
     Object.keys(handlers).forEach(function (name) {
-      source.addEventListener(name, function (ev) { handlers[name](JSON.parse(ev.data)); });
+      source.addEventListener(name, function (ev) {
+        handlers[name](JSON.parse(ev.data));
+        document.body.setAttribute("data-live", "ready");  // the first live update has been shown
+      });
     });
     return source;
   }
