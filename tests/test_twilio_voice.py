@@ -104,7 +104,7 @@ def gather_action(root: ET.Element) -> str:
 
 
 # ------------------------------------------------------------------ signatures
-VOICE_PATHS = ["/twilio/voice", "/twilio/voice/menu?step=first", "/twilio/voice/turn?t=1", "/twilio/voice/callback",
+VOICE_PATHS = ["/twilio/voice", "/twilio/voice/worker/join?h=1&w=1", "/twilio/voice/menu?step=first", "/twilio/voice/turn?t=1", "/twilio/voice/callback",
                "/twilio/voice/hold?lang=uk", "/twilio/voice/after", "/twilio/voice/no-staff", "/twilio/voice/status",
                "/twilio/voice/worker/whisper?h=1&w=1", "/twilio/voice/worker/accept?h=1&w=1",
                "/twilio/voice/worker/status?h=1&w=1"]
@@ -476,6 +476,30 @@ def test_console_and_phone_accept_race_has_one_winner(app: TestClient, fake: Fak
     assert [c.tag for c in lost] == ["Hangup"]
     with session_scope() as s:
         assert s.get(Handover, handover_id).worker_id == bob != ana
+    assert voice_transfer.connect_console_worker(handover_id) is None  # Bob has no phone: nothing to ring
+
+
+def test_worker_accepting_in_the_console_is_rung_into_the_conference(app: TestClient, fake: FakeTwilio) -> None:
+    ana = add_worker("Ana", "+40700000001")
+    sid = "CA" + "12" * 16
+    signed_post(app, "/twilio/voice", call_params(sid))
+    queued = twiml(signed_post(app, "/twilio/voice/menu?step=first", call_params(sid, Digits="9")))
+    room = queued.find("Dial/Conference").text
+    [ring] = fake.calls()
+    handover_id = int(query_of(ring.get("Url"))["h"])
+    from hotline.handover.queue import accept
+
+    with session_scope() as s:
+        assert accept(s, handover_id, s.get(StaffUser, ana))
+    leg = voice_transfer.connect_console_worker(handover_id)
+    assert leg is not None and len(fake.calls()) == 2
+    assert fake.call_updates()[0].path.endswith(f"/Calls/{ring.sid}.json")  # the whisper leg is stopped
+    join = fake.calls()[1]
+    assert join.get("To") == "+40700000001" and path_of(join.get("Url")).startswith("/twilio/voice/worker/join?")
+    root = twiml(signed_post(app, path_of(join.get("Url")), {"CallSid": leg}))
+    assert root.find("Dial/Conference").text == room
+    other = twiml(signed_post(app, path_of(join.get("Url")).replace(f"w={ana}", "w=999"), {"CallSid": leg}))
+    assert [c.tag for c in other] == ["Hangup"]
 
 
 def test_unknown_voice_routes_are_not_open(app: TestClient) -> None:

@@ -466,6 +466,15 @@ def _accept(handover_id: int, worker_id: int) -> tuple[str, str, str] | None:
         return handover.conversation_id, worker.first_name, handover.conference_name
 
 
+@router.post("/twilio/voice/worker/join")
+async def worker_join(request: Request) -> Response:
+    """A worker who accepted the call in the staff console answers their phone (see
+    voice_transfer.connect_console_worker)."""
+    await verified_form(request)
+    q = request.query_params
+    return xml(await run_in_threadpool(transfer.join_twiml, _int(q.get("h")), _int(q.get("w"))))
+
+
 @router.post("/twilio/voice/worker/status")
 async def worker_status(request: Request) -> Response:
     """A worker leg ended without joining (no answer, busy, failed, no key pressed): next worker."""

@@ -195,3 +195,47 @@ def whisper_twiml(handover_id: int, worker_id: int, tried: str, answered_by: str
     response.append(listen)
     response.hangup()
     return response
+
+
+# ------------------------------------------------------------------ joined from the staff console
+def connect_console_worker(handover_id: int, base: str | None = None) -> str | None:
+    """A worker accepted a call from the staff console (queue.accept there): ring their phone and
+    put them straight into the caller's conference (they read the summary on screen, so there is
+    no whisper). The staff console calls this for handovers with channel "voice"; returns the
+    worker leg's CallSid, or None when there is nothing to connect (no phone, call gone)."""
+    base = base or get_settings().public_base_url
+    with session_scope() as s:
+        handover = s.get(Handover, handover_id)
+        if handover is None or handover.status != "active" or handover.channel != "voice" or not base:
+            return None
+        worker = s.get(StaffUser, handover.worker_id) if handover.worker_id else None
+        if worker is None or not worker.phone_enc or not handover.conference_name:
+            return None
+        phone, worker_id = worker.phone_enc, worker.id
+    stop_ringing(handover_id)  # a phone leg for the same call is no longer needed
+    try:
+        call = twilio_client().calls.create(
+            to=phone, from_=get_settings().twilio_from_number, method="POST",
+            url=absolute(base, url("/twilio/voice/worker/join", h=handover_id, w=worker_id)),
+            timeout=voice_config().ring_timeout_seconds)
+    except TwilioException as exc:
+        log.warning("twilio refused to ring the console worker for handover %d: %s", handover_id,
+                    type(exc).__name__)
+        return None
+    return call.sid
+
+
+def join_twiml(handover_id: int, worker_id: int) -> VoiceResponse:
+    """The console worker's leg: into the conference, only if the case is theirs and still open."""
+    response = VoiceResponse()
+    with session_scope() as s:
+        handover = s.get(Handover, handover_id)
+        if (handover is None or handover.status != "active" or handover.worker_id != worker_id
+                or not handover.conference_name or handover.person_left_at is not None):
+            response.hangup()
+            return response
+        conference = handover.conference_name
+    dial = response.dial(record="do-not-record")
+    dial.conference(conference, start_conference_on_enter=True, end_conference_on_exit=True, beep="onEnter",
+                    record="do-not-record")
+    return response
