@@ -118,7 +118,8 @@ def test_close_with_outcome_and_encrypted_private_note(client: TestClient) -> No
     assert bad.status_code == 422  # a referral names the service
     resp = client.post(f"/staff/handovers/{handover_id}/close", follow_redirects=False,
                        data={"csrf_token": csrf, "outcome": "referred", "service": "legal", "note": note})
-    assert resp.status_code == 303
+    assert resp.status_code == 303 and resp.headers["location"] == "/staff?after=intense"  # P0: a pause is offered
+    assert "Take a moment before the next one" in client.get(resp.headers["location"]).text
     with session_scope() as s:
         h = s.get(Handover, handover_id)
         assert (h.status, h.outcome, h.private_note) == ("closed", "referred:legal", note)

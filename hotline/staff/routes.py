@@ -170,7 +170,7 @@ def logout(request: Request, csrf_token: str = Form("")) -> Response:
 # ----------------------------------------------------------------------------- queue and duty
 @router.get("", response_class=HTMLResponse)
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def queue_page(request: Request) -> Response:
+def queue_page(request: Request, after: str | None = None) -> Response:
     staff = _staff(request)
     if staff is None:
         return _to_login()
@@ -180,7 +180,7 @@ def queue_page(request: Request) -> Response:
     with session_scope() as s:
         open_contacts = len([c for c in views.contact_requests(s) if not c["handled"]])
     return _page(request, "queue.html", staff, queue=data["queue"], alerts=data.get("alerts"),
-                 on_duty_count=data["on_duty"], open_contacts=open_contacts)
+                 on_duty_count=data["on_duty"], open_contacts=open_contacts, after=after)
 
 
 @router.get("/api/queue")
@@ -378,6 +378,7 @@ def close(request: Request, handover_id: int, outcome: str = Form(...), service:
         if not (views.can_act(staff, handover) or queued_ok):
             return _forbidden(request, staff, "Only the worker in this conversation or a supervisor can close it.")
         conversation_id = handover.conversation_id
+        intense = handover.tier == "P0" or handover.child
         done = handover_service.finish_handover(s, handover_id, "closed", from_statuses=("active", "queued"),
                                                 outcome=stored_outcome, private_note=note.strip() or None)
         if done:
@@ -386,7 +387,9 @@ def close(request: Request, handover_id: int, outcome: str = Form(...), service:
         return _forbidden(request, staff, "This conversation was already closed.", status_code=409)
     request.app.state.core.hand_back(conversation_id, closed=True)
     _after_commit(conversation_id)
-    return RedirectResponse("/staff", status_code=303)
+    # After a crisis or a child's case, offer a pause before the next one (seeds-003-004 §5.5
+    # STAFF-2: vicarious trauma "can occur spontaneously after a simple interaction", 004 L495).
+    return RedirectResponse("/staff?after=intense" if intense else "/staff?after=closed", status_code=303)
 
 
 # ----------------------------------------------------------------------------- contact requests
