@@ -40,6 +40,13 @@ HASH=$( { echo "rasa=$RASA_VERSION"
             | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 MODEL="models/$HASH.tar.gz"
 mkdir -p models "$CACHE_DIR"
+# One training at a time in this checkout (the supervisor, a test session and a person may all call
+# this script): a second caller waits, then finds the model the first one trained.
+exec 9>models/.train.lock
+if ! flock -n 9; then
+  say "another training is running in this checkout; waiting for it"
+  flock 9
+fi
 
 link_current() {
   ln -sfn "$HASH.tar.gz" models/current.tmp && mv -Tf models/current.tmp models/current
