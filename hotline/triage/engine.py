@@ -103,6 +103,16 @@ def _match_indicators(lexicons: dict[str, LanguageLexicon], padded: str) -> list
     return hits
 
 
+def _without_minimisers(lexicons: dict[str, LanguageLexicon], padded: str) -> str:
+    """The skeleton with minimising phrases cut out, for the classifier: "it's fine, I agreed"
+    must not dilute the evidence the rest of the message carries (minimising never lowers)."""
+    for lex in lexicons.values():
+        compiled = lex.lists.get("minimisers")
+        if compiled is not None:
+            padded = compiled.regex.sub(" ", padded)
+    return " ".join(padded.split())
+
+
 def _detect_language(text: str, hint: str | None, counts: dict[str, int], supported: set[str]) -> str:
     try:  # another part owns language detection; triage must work without it
         from hotline.language.detect import detect_language  # type: ignore
@@ -258,7 +268,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
     # Char n-grams of one or two words carry no reliable signal ("no" looks like "nož"); very
     # short messages are covered by the help-word lists instead.
     if clf is not None and word_count > MIN_WORDS_FOR_CLASSIFIER:
-        pred = clf.predict(text)
+        pred = clf.predict(_without_minimisers(lexicons, padded_full))
         p = pred.tier_proba
         clf_tier = "P3"
         if p["P0"] >= CLF_P0:
