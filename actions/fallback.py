@@ -1,33 +1,29 @@
-"""`action_fallback`: an honest "I did not understand", and a person after two in a row.
+"""`action_fallback`: an honest "I did not understand", as the message key `fallback`.
 
-POLICY.md 9: two misunderstood messages in a row offer a person without being asked. Anchors
-(Aselo's Lex bots) show the same rule: a bot that fails to understand hands over rather than
-trapping the person in retries.
+POLICY.md 9 (two misunderstood messages in a row offer a person) is enforced by the hotline, which
+counts consecutive `fallback` replies per conversation and then offers a person itself
+(hotline/conversation/core.py, `fallback_streak`). Offering here too would show the person two
+offers at once, so this action only reports that the message was not understood. It stays a
+custom action (rather than a plain response) so both NLU fallback and RulePolicy's core fallback
+(config.yml `core_fallback_action_name`) end in the same place.
 """
 from __future__ import annotations
 
-from itertools import islice
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.keys import FALLBACK, HANDOVER_OFFER, OFFER_HANDOVER, payload
-from actions.tracker_events import user_intents_newest_first
-
-NOT_UNDERSTOOD = "nlu_fallback"
+from actions.keys import FALLBACK, payload
 
 
 class ActionFallback(Action):
-    """Sends `fallback`; on the second not-understood message in a row also `handover.offer`."""
+    """Sends `fallback`; the hotline turns the second one in a row into an offer of a person."""
 
     def name(self) -> Text:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        last_two = list(islice(user_intents_newest_first(tracker.events), 2))
         dispatcher.utter_message(json_message=payload(FALLBACK))
-        if len(last_two) == 2 and all(intent == NOT_UNDERSTOOD for intent in last_two):
-            dispatcher.utter_message(json_message=payload(HANDOVER_OFFER, OFFER_HANDOVER))
         return []

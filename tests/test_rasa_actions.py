@@ -71,15 +71,13 @@ def test_tell_more(rasa_action_server: ActionServer, events: List[Dict[str, Any]
     assert keys(call(rasa_action_server, "action_tell_more", events)) == [expected]
 
 
-def test_fallback_counts_only_consecutive_misunderstandings(rasa_action_server: ActionServer) -> None:
-    once = [user("greet"), user("nlu_fallback")]
-    assert keys(call(rasa_action_server, "action_fallback", once)) == ["fallback"]
-    twice = [user("nlu_fallback"), bot("fallback"), user("nlu_fallback")]
-    result = call(rasa_action_server, "action_fallback", twice)
-    assert keys(result) == ["fallback", "handover.offer"]
-    assert result["responses"][1]["custom"]["directive"] == "offer_handover"
-    broken = [user("nlu_fallback"), user("rights_health"), user("nlu_fallback")]
-    assert keys(call(rasa_action_server, "action_fallback", broken)) == ["fallback"]
+def test_fallback_only_reports_not_understood(rasa_action_server: ActionServer) -> None:
+    """The hotline counts consecutive fallbacks and offers a person (POLICY.md 9); the bot must not
+    add a second offer of its own."""
+    for events in ([user("nlu_fallback")], [user("nlu_fallback"), bot("fallback"), user("nlu_fallback")]):
+        result = call(rasa_action_server, "action_fallback", events)
+        assert keys(result) == ["fallback"]
+        assert "directive" not in result["responses"][0]["custom"]
 
 
 def validate(srv: ActionServer, slot: str, value: str) -> Any:

@@ -120,16 +120,15 @@ def test_need_help_offers_a_person(rasa_servers: RasaServers) -> None:
         {"key": "need_help"}, {"key": "handover.offer", "directive": "offer_handover"}]
 
 
-def test_two_misunderstood_messages_in_a_row_offer_a_person(rasa_servers: RasaServers) -> None:
+def test_misunderstood_messages_get_the_fallback_key(rasa_servers: RasaServers) -> None:
+    """Gibberish is "not understood", every time; the hotline turns the second in a row into an
+    offer of a person (hotline/conversation/core.py)."""
     conv = sender()
     first = rasa_servers.parse("zzxq vvbt kkqp")
     assert first["intent"]["name"] == "nlu_fallback", first["intent"]
     assert rasa_servers.keys(conv, "zzxq vvbt kkqp") == ["fallback"]
-    assert customs(rasa_servers.send(conv, "qqpl wxxz brrm")) == [
-        {"key": "fallback"}, {"key": "handover.offer", "directive": "offer_handover"}]
-    # Understood again: the count starts over.
+    assert rasa_servers.keys(conv, "qqpl wxxz brrm") == ["fallback"]
     assert rasa_servers.keys(conv, "shelter") == ["rights.accommodation"]
-    assert rasa_servers.keys(conv, "zzxq vvbt kkqp") == ["fallback"]
 
 
 def test_parse_gives_the_intent_ranking_the_triage_uses(rasa_servers: RasaServers) -> None:
