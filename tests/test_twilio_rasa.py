@@ -1,4 +1,4 @@
-"""The SMS channel with the real assistant: Rasa and the action server from tests/rasa_servers.py."""
+"""SMS and voice with the real assistant: Rasa and the action server from tests/rasa_servers.py."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -55,3 +55,27 @@ def test_romanian_sms_is_answered_by_the_assistant_in_romanian(app) -> None:  # 
     expected = [i18n.render(k, "ro", channel="sms") for k in keys]
     assert "\n\n".join(texts) == "\n\n".join(expected) or texts == expected
     assert fake.messages() == []  # answered inline
+
+
+def test_call_in_ukrainian_rights_question_answered_by_the_assistant(app) -> None:  # type: ignore[no-untyped-def]
+    from hotline.channels.voice import conversation_id_for
+
+    client, _fake = app
+    sid = "CA" + "71" * 16
+    call = {"CallSid": sid, "AccountSid": ACCOUNT, "From": "+380501112233", "To": FROM_NUMBER}
+    assert signed_post(client, "/twilio/voice", call).status_code == 200
+    greeted = ET.fromstring(signed_post(client, "/twilio/voice/menu?step=first", {**call, "Digits": "3"}).text)
+    voice = i18n.voice_settings("uk")
+    assert all(say.get("voice") == voice["say_voice"] for say in greeted.iter("Say"))
+    answer = ET.fromstring(signed_post(client, "/twilio/voice/turn?t=1",
+                                       {**call, "SpeechResult": "Які в мене права?", "Confidence": "0.9"}).text)
+    listen = answer.find("Gather")
+    assert listen is not None and listen.get("language") == voice["gather_language"]
+    spoken = [say.text for say in listen.iter("Say")]
+    with session_scope() as s:
+        replies = s.scalars(select(Message).where(Message.conversation_id == conversation_id_for(sid),
+                                                  Message.direction == "out").order_by(Message.id)).all()
+        last = [m for m in replies if m.reply_to_id is not None]
+        keys = [m.key for m in last]
+    assert any(k.startswith("rights.") for k in keys), keys  # the assistant answered the question
+    assert spoken == [i18n.render(k, "uk", channel="voice") for k in keys]
