@@ -504,3 +504,18 @@ def test_worker_accepting_in_the_console_is_rung_into_the_conference(app: TestCl
 
 def test_unknown_voice_routes_are_not_open(app: TestClient) -> None:
     assert app.get("/twilio/voice").status_code == 405
+
+
+def test_whisper_summary_names_tier_language_child_and_reasons_in_the_workers_language() -> None:
+    handover = Handover(tier="P1", child=True, language="uk", indicators=["document_control", "debt_bondage"],
+                        topics=["police"])
+    english = voice_transfer.whisper_text(handover, StaffUser(language="en", first_name="Eve"))
+    assert english == "P1 call, Ukrainian, child, document control, debt bondage. Press 1 to accept."
+    ukrainian = voice_transfer.whisper_text(handover, StaffUser(language="uk", first_name="Olena"))
+    assert ukrainian.startswith("Дзвінок P1, Українська,") and "document control" in ukrainian
+    adult = Handover(tier="P3", child=False, language="ro", indicators=[], topics=["police", "health"])
+    assert voice_transfer.whisper_text(adult, StaffUser(language="en", first_name="Eve")) == (
+        "P3 call, Romanian, police, health. Press 1 to accept.")
+    bare = Handover(tier="P2", child=False, language="en", indicators=[], topics=[])
+    assert voice_transfer.whisper_text(bare, StaffUser(language="en", first_name="Eve")) == (
+        "P2 call, English. Press 1 to accept.")
