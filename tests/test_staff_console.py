@@ -239,3 +239,22 @@ def test_duty_toggle_is_what_the_core_consults(client: TestClient) -> None:
     person_say(client, other, other_auth, "yes")
     assert person_messages(client, other)[-1]["key"] == "handover.no_staff"
     assert [e.action for e in _audit_rows()].count("on_duty") == 1
+
+
+def test_queue_is_risk_ordered_and_a_later_p0_goes_first(client: TestClient) -> None:
+    make_staff("ana", "Ana", on_duty=True)
+    calm, calm_auth = person_start(client)
+    person_say(client, calm, calm_auth, "person")
+    person_say(client, calm, calm_auth, "yes")
+    _, _, danger_id = queued_danger(client)
+    login(client, "ana")
+    queue = client.get("/staff/api/queue").json()["queue"]
+    assert [i["tier"] for i in queue][0] == "P0" and queue[0]["id"] == danger_id
+    assert len(queue) == 2 and queue[1]["tier"] in ("P2", "P3")
+    # the waiting person then writes something dangerous: their handover's tier rises to P0
+    person_say(client, calm, calm_auth, "he is beating me right now and locked the door")
+    queue = client.get("/staff/api/queue").json()["queue"]
+    assert [i["tier"] for i in queue] == ["P0", "P0"]
+    assert queue[1]["id"] == danger_id  # same tier: the longer wait first
+    page = client.get("/staff").text
+    assert page.index(f'data-id="{queue[0]["id"]}"') < page.index(f'data-id="{danger_id}"')

@@ -25,9 +25,18 @@
     var input = el("input"); input.type = "hidden"; input.name = "csrf_token"; input.value = csrf; return input;
   }
   function live(url, handlers) {
+    // EventSource reconnects by itself after a dropped connection; when the server refuses the
+    // stream (session ended, 401) it gives up, so check why and go to the login page if needed.
     var source = new EventSource(url);
     source.onopen = function () { setStatus(""); };
-    source.onerror = function () { setStatus("Live updates interrupted; reconnecting…"); };
+    source.onerror = function () {
+      setStatus("Live updates interrupted; reconnecting…");
+      if (source.readyState !== EventSource.CLOSED) { return; }
+      fetch("/staff/api/queue", { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 401) { window.location.href = "/staff/login"; return; }
+        setTimeout(function () { live(url, handlers); }, 3000);
+      }).catch(function () { setTimeout(function () { live(url, handlers); }, 3000); });
+    };
     source.addEventListener("logout", function () { source.close(); window.location.href = "/staff/login"; });
     Object.keys(handlers).forEach(function (name) {
       source.addEventListener(name, function (ev) {
@@ -131,7 +140,7 @@
     var last = parseInt(chat.getAttribute("data-last"), 10) || 0;
     var composer = document.getElementById("composer");
     var input = document.getElementById("text");
-    var staffLang = document.documentElement.lang;
+    var staffLang = document.body.getAttribute("data-staff-lang") || "en";
 
     function line(m) {
       var li = el("li", "line " + m.author);
