@@ -161,6 +161,8 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
     padded_full = _pad(full)
     padded_fixed = _pad(fixed) if fixed != full else None
     word_count = len(full.split())
+    # Minimising words do not make a cry for help longer ("help. it's fine, forget it").
+    core_words = len(_without_minimisers(lexicons, padded_full).split())
 
     # Mention-only contexts: a clause about a film, an essay or penalties carries no indicators.
     parts = clauses(text) or [text]
@@ -199,7 +201,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         add(h.indicator, f"pattern \"{h.pattern}\" [{h.lang}]", h.lang)
 
     # One-word / very short cries for help ("help", "ajutor", "допоможіть", "sa3dni").
-    if word_count <= SHORT_MESSAGE_WORDS and "asks_for_help" not in indicators and not mention_clauses:
+    if core_words <= SHORT_MESSAGE_WORDS and "asks_for_help" not in indicators and not mention_clauses:
         for code, lex in lexicons.items():
             found = _search(lex, "help_words", padded_fixed or padded_full) or _search(lex, "help_words", padded_full)
             if found:
@@ -267,7 +269,7 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
     clf = get_classifier()
     # Char n-grams of one or two words carry no reliable signal ("no" looks like "nož"); very
     # short messages are covered by the help-word lists instead.
-    if clf is not None and word_count > MIN_WORDS_FOR_CLASSIFIER:
+    if clf is not None and core_words > MIN_WORDS_FOR_CLASSIFIER:
         pred = clf.predict(_without_minimisers(lexicons, padded_full))
         p = pred.tier_proba
         clf_tier = "P3"
