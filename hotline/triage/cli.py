@@ -81,7 +81,10 @@ def eval_command(split: str, as_json: bool, show_misses: bool) -> None:
     click.echo(f"\nexact tier accuracy {_fmt(m['exact_accuracy'])}   under-triage rate {_fmt(m['under_triage_rate'])}"
                f"   child precision {_fmt(m['child_precision'])}")
     click.echo(f"latency per message: p50 {rep.latency_ms['p50']:.1f} ms  p95 {rep.latency_ms['p95']:.1f} ms"
-               f"  max {rep.latency_ms['max']:.1f} ms")
+               f"  max {rep.latency_ms['max']:.1f} ms (after one warm-up call)")
+    if "language_detection_p50" in rep.latency_ms:
+        click.echo(f"  of which hotline.language.detect alone: p50 {rep.latency_ms['language_detection_p50']:.1f} ms"
+                   f"  p95 {rep.latency_ms['language_detection_p95']:.1f} ms")
     click.echo("\ntargets")
     for key, t in rep.targets.items():
         click.echo(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['what']:<36} {_fmt(t['value'])}  (target {t['target']})")
