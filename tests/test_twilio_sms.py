@@ -136,10 +136,7 @@ def keyword_cases(kind: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("kind", [
     "stop", "start", "exit",
-    pytest.param("help", marks=pytest.mark.xfail(strict=True, reason=(
-        "core: HELP now goes through language detection first (commit 3ea4131 carried that change), "
-        "so a new conversation's INFORMATII/AIUTO/... is answered in the detected language, often "
-        "English, instead of the keyword's language"))),
+    "help",
 ])
 def test_every_sms_keyword_in_every_language(app: TestClient, kind: str) -> None:
     cases = keyword_cases(kind)

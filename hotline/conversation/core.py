@@ -487,9 +487,12 @@ class ConversationCore:
         return self._render(conv, "language.menu", languages_menu=sep.join(lines))
 
     def _sms_keyword(self, s: Session, conv: Conversation, inbound: Message, kind: str, kw_lang: str) -> TurnResult:
-        if conv.language is None:
-            conv.language = kw_lang if kw_lang in i18n.supported_languages() else self.settings.default_language
-            conv.language_source = "detected"
+        # A keyword says which language it is in ("AIUTO", "INFORMATII"): unless the person chose a
+        # language, that beats detection, which has one word to go on.
+        if kw_lang in i18n.supported_languages() and conv.language_source != "chosen":
+            conv.language, conv.language_source = kw_lang, "detected"
+        elif conv.language is None:
+            conv.language, conv.language_source = self.settings.default_language, "default"
         if kind == "stop":
             conv.opted_out = True
             reply = self._render(conv, "sms.stop_confirm")
