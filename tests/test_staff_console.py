@@ -44,6 +44,9 @@ def test_nobody_on_duty_is_the_no_staff_path_and_contact_requests_open_only_on_v
         contact_id = s.scalars(select(ContactRequest.id)).one()
         raw = s.execute(text("SELECT details FROM contact_requests")).scalar_one()
         assert "joi" not in raw  # encrypted at rest
+    item = client.get("/staff/api/queue").json()["queue"][0]
+    assert item["status"] == "queued" and item["waiting_live"] is False  # not someone waiting right now
+    assert 'id="not-live"' in client.get(f"/staff/handovers/{item['id']}").text
     page = client.get(f"/staff/contacts/{contact_id}")
     assert "joi dupa ora 18, prin sms" in page.text
     actions = [e.action for e in _audit_rows()]
@@ -69,6 +72,7 @@ def test_worker_reads_the_summary_joins_and_chats(client: TestClient) -> None:
     top = queue[0]
     assert (top["id"], top["tier"], top["language"], top["channel"], top["child"], top["status"]) == (
         handover_id, "P0", "ro", "web", False, "queued")
+    assert top["waiting_live"] is True
     assert "alerts" not in client.get("/staff/api/queue").json()  # workers do not get supervisor alerts
 
     summary = client.get(f"/staff/handovers/{handover_id}")

@@ -118,17 +118,20 @@ def can_write(staff: StaffSession, handover: Handover) -> bool:
 def queue_items(session: Session, staff: StaffSession) -> list[dict[str, Any]]:
     """The risk-ordered queue (hotline.handover.queue) filtered for this staff member."""
     names = {u.id: u.first_name for u in session.scalars(select(StaffUser))}
+    snapshot = [item for item in queue_snapshot(session, include_active=True) if can_view(staff, item.handover)]
+    ids = [item.handover.conversation_id for item in snapshot]
+    states = dict(session.execute(select(Conversation.id, Conversation.state).where(Conversation.id.in_(ids))).all()) if ids else {}
     items = []
-    for item in queue_snapshot(session, include_active=True):
+    for item in snapshot:
         h = item.handover
-        if not can_view(staff, h):
-            continue
         items.append({
             "id": h.id, "tier": h.tier, "rank": item.rank, "waiting_seconds": int(item.waiting),
             "language": h.language, "language_name": language_name(h.language), "child": bool(h.child),
             "channel": h.channel, "status": h.status, "mine": h.worker_id == staff.staff_id,
             "worker": names.get(h.worker_id) if h.worker_id else None,
             "escalated": h.escalated_at is not None, "person_left": h.person_left_at is not None,
+            # queued while nobody was on duty: the person was told so and is not waiting live
+            "waiting_live": h.status != "queued" or states.get(h.conversation_id) == "queued",
             "created_at": _iso(h.created_at),
         })
     return items

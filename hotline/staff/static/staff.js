@@ -65,7 +65,7 @@
       tr.appendChild(el("td", null, item.language_name));
       tr.appendChild(el("td", null, item.child ? "Child" : ""));
       tr.appendChild(el("td", null, item.channel));
-      tr.appendChild(el("td", null, item.person_left ? "Person left" : item.status === "queued" ? "Waiting" : "With " + (item.worker || "a worker")));
+      tr.appendChild(el("td", null, item.person_left ? "Person left" : item.status === "queued" && !item.waiting_live ? "Not waiting live" : item.status === "queued" ? "Waiting" : "With " + (item.worker || "a worker")));
       var action = el("td");
       var a = el("a", null, item.status === "queued" ? "Read summary" : "Open");
       a.href = "/staff/handovers/" + item.id + (item.status === "active" ? "/chat" : "");
