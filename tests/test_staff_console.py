@@ -104,6 +104,12 @@ def test_worker_reads_the_summary_joins_and_chats(client: TestClient) -> None:
     person_say(client, conv, auth, "da, sunt singura acum")
     chat = client.get(f"/staff/handovers/{handover_id}/chat")
     assert chat.status_code == 200 and "da, sunt singura acum" in chat.text and 'id="composer"' in chat.text
+    # the hotline's own English for its Romanian lines, with the real worker name; a line whose
+    # wording depended on that moment (the wait estimate) keeps the original only
+    assert "Ana from the hotline team has joined" in chat.text
+    accepted = chat.text.split('data-id="')[1:]
+    accepted_line = [part for part in accepted if "de obicei" in part or "minute" in part][0]
+    assert "hotline&#39;s own wording" not in accepted_line and "own wording" not in accepted_line
     with session_scope() as s:
         assert s.get(Conversation, conv["id"]).state == "with_worker"  # the bot stays quiet
     actions = [e.action for e in _audit_rows()]

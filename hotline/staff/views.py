@@ -201,22 +201,47 @@ def _person_line(m: Message, staff_lang: str, translate: Translate | None) -> Li
     return line
 
 
-def _bot_line(m: Message, conv: Conversation | None, staff_lang: str) -> Line:
+# Placeholders whose value belongs to the moment a message was sent; a staff-language version
+# rendered later would show a made-up value, so such lines keep the original only (unless known).
+MOMENT_PLACEHOLDERS = frozenset({"worker_name", "wait_minutes", "digit", "language_name", "languages_menu"})
+
+
+def _moment_placeholders(key: str, lang: str) -> set[str]:
+    cat = i18n.catalog()
+    loc = cat.locales.get(lang) or cat.locales.get(i18n.SOURCE_LANG)
+    entry = (loc.messages.get(key) if loc else None) or {}
+    used: set[str] = set()
+    for template in entry.values():
+        used |= i18n.placeholders_in(template)
+    return used & MOMENT_PLACEHOLDERS
+
+
+def _bot_line(m: Message, conv: Conversation | None, staff_lang: str, known: dict[str, str]) -> Line:
     line = Line(m.id, m.author, _iso(m.created_at), m.body, m.lang)
     if m.key and m.lang and m.lang != staff_lang:
         try:
+            missing = _moment_placeholders(m.key, staff_lang) - set(known)
+            if missing:
+                return line
             line.shown = i18n.render(m.key, staff_lang, audience=conv.audience if conv else "adult",
-                                     channel=conv.channel if conv else "web")
+                                     channel=conv.channel if conv else "web", **known)
             line.kind = "locale"
             line.notice = f"The hotline's own wording of this message in {language_name(staff_lang)} (not machine translation)."
         except Exception:  # noqa: BLE001 - an unknown key: the original is still shown
-            pass
+            line.shown, line.kind, line.notice = None, "original", None
     return line
 
 
 def transcript(session: Session, conversation_id: str, staff_lang: str, translate: Translate | None = None,
                since: int = 0, only: set[int] | None = None) -> list[Line]:
     conv = session.get(Conversation, conversation_id)
+    known: dict[str, str] = {}
+    joined = session.scalars(select(Handover).where(Handover.conversation_id == conversation_id,
+                                                    Handover.worker_id.is_not(None))
+                             .order_by(Handover.id.desc())).first()
+    worker = session.get(StaffUser, joined.worker_id) if joined is not None else None
+    if worker is not None:
+        known["worker_name"] = worker.first_name
     query = select(Message).where(Message.conversation_id == conversation_id)
     if only:
         query = query.where((Message.id > since) | Message.id.in_(only))
@@ -237,7 +262,7 @@ def transcript(session: Session, conversation_id: str, staff_lang: str, translat
             lines.append(Line(m.id, "note", _iso(m.created_at), SYSTEM_NOTES.get(m.key or m.body, m.key or ""),
                               "en", kind="note"))
         else:
-            lines.append(_bot_line(m, conv, staff_lang))
+            lines.append(_bot_line(m, conv, staff_lang, known))
     return lines
 
 
