@@ -172,3 +172,15 @@ def test_pattern_compiler_rejects_bad_patterns():
     with pytest.raises(LexiconError):
         compile_pattern("word?", [], set())  # could match an empty message
     assert skeleton("Pașaport") == skeleton("pasaport")
+
+
+def test_everyday_conversation_is_never_an_emergency() -> None:
+    """Short everyday messages in a chat must not page the supervisor (the classifier once
+    scored "tell me more" P0); a recognised benign intent with no indicator keeps them P3."""
+    from hotline.triage.engine import triage as run
+
+    for text in ("tell me more", "more", "no", "yes please", "ok thanks", "what are my rights", "hello"):
+        assert run(text).urgency != "P0", text
+    assert run("tell me more", intent_ranking=[{"name": "tell_more", "confidence": 0.95}]).urgency == "P3"
+    # ...but an indicator still wins over a benign-looking intent
+    assert run("tell me more, he is beating me now", intent_ranking=[{"name": "tell_more", "confidence": 0.95}]).urgency == "P0"

@@ -29,6 +29,14 @@ CLF_P0P1 = 0.60      # p(P0)+p(P1) at or above -> at least P1
 CLF_P3_MAX = 0.20    # p(P3) below this -> at least P2
 CLF_CHILD = 0.60     # p(child) at or above -> child
 INTENT_MIN = 0.60    # Rasa intent confidence that counts as a signal
+# Conversational intents that, recognised with high confidence and with no indicator pattern in the
+# message, mean the classifier's n-gram guess is noise ("tell me more" once scored P0).
+BENIGN_INTENTS = frozenset({"tell_more", "affirm", "deny", "greet", "goodbye", "thank", "skip", "ask_rights",
+                            "bot_challenge", "change_language", "out_of_scope", "stop"})
+BENIGN_MIN = 0.80
+# The classifier alone may call P0 only on a message with at least this many words: short danger
+# messages ("he beats me", "ajutor") are the patterns' job, and short everyday ones look alike.
+MIN_WORDS_FOR_CLASSIFIER_P0 = 4
 SHORT_MESSAGE_WORDS = 4
 MIN_WORDS_FOR_CLASSIFIER = 2
 
@@ -281,6 +289,12 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
             clf_tier = "P2"
         if mention_clauses and not hits and clf_tier in ("P0", "P1"):
             clf_tier = "P2"  # a mention-only message is at most a concern for staff to glance at
+        if clf_tier == "P0" and core_words < MIN_WORDS_FOR_CLASSIFIER_P0:
+            clf_tier = "P1"
+        benign = [i for i in intent_ranking or [] if isinstance(i, dict) and i.get("name") in BENIGN_INTENTS
+                  and float(i.get("confidence") or 0) >= BENIGN_MIN]
+        if benign and not hits and not indicators:
+            clf_tier = "P3"
         if TIER_RANK[clf_tier] < TIER_RANK[tier]:
             tier = clf_tier
             reasons.append(f"classifier: {clf_tier} (p P0={p['P0']:.2f} P1={p['P1']:.2f} P2={p['P2']:.2f}) raised the tier")
