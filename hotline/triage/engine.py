@@ -209,9 +209,14 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         add(h.indicator, f"pattern \"{h.pattern}\" [{h.lang}]", h.lang)
 
     # One-word / very short cries for help ("help", "ajutor", "допоможіть", "sa3dni").
-    if core_words <= SHORT_MESSAGE_WORDS and "asks_for_help" not in indicators and not mention_clauses:
+    # Judged per clause too: "help kill ok. it's fine, I agreed" is still a short cry followed by
+    # minimising, which must never lower the tier.
+    short_texts = [padded_fixed or padded_full] if core_words <= SHORT_MESSAGE_WORDS else []
+    clause_skeletons = [_pad(skeleton(c)) for c in parts]
+    short_texts += [c for c in clause_skeletons if len(_without_minimisers(lexicons, c).split()) <= SHORT_MESSAGE_WORDS]
+    if short_texts and "asks_for_help" not in indicators and not mention_clauses:
         for code, lex in lexicons.items():
-            found = _search(lex, "help_words", padded_fixed or padded_full) or _search(lex, "help_words", padded_full)
+            found = next((f for t in short_texts if (f := _search(lex, "help_words", t))), None)
             if found:
                 add("asks_for_help", f"short message with help word \"{found[0]}\" [{code}]", code)
                 break
