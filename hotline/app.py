@@ -62,11 +62,9 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(db.migrate)
-        # Load triage and language models in the background: the service answers (and Ctrl-C
-        # works) at once; a message arriving meanwhile waits only for the part it needs.
-        import threading
-
-        threading.Thread(target=app.state.core.warm_up, name="warm-up", daemon=True).start()
+        # Load triage and language models before accepting requests: the first person to write
+        # must get a P0 reply within 2 s, not wait for a model to load.
+        await run_in_threadpool(app.state.core.warm_up)
         await bus.start(settings.redis_url)
         background = []
         for starter in app.state.background_starters:

@@ -11,8 +11,9 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,17 @@ class EventBus:
             queue.put_nowait(payload)
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Publish from any thread; a no-op when the service loop is not running (CLI, tests)."""
+        """Publish from any thread; a no-op when the service loop is not running (CLI, tests).
+
+        Inside a database transaction (``deferred()``, opened by ``session_scope``) the event waits
+        until the transaction committed: a page that reads on the event must find the new row."""
+        pending = _deferred.get()
+        if pending is not None:
+            pending.append((topic, payload))
+            return
+        self._publish_now(topic, payload)
+
+    def _publish_now(self, topic: str, payload: dict[str, Any]) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -85,6 +96,24 @@ class EventBus:
 
 
 bus = EventBus()
+_deferred: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar("hotline_deferred_events", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold events published inside the block; publish them when it ends without an error (after the
+    commit). Nested blocks leave it to the outermost one; an error drops them with the rollback."""
+    if _deferred.get() is not None:
+        yield
+        return
+    token = _deferred.set([])
+    try:
+        yield
+        events = _deferred.get() or []
+    finally:
+        _deferred.reset(token)
+    for topic, payload in events:
+        bus._publish_now(topic, payload)
 
 
 def conversation_topic(conversation_id: str) -> str:

@@ -150,6 +150,11 @@ class ConversationCore:
                 log.warning("could not erase the assistant's tracker for %s", conversation_id[:6])
         return True
 
+    @property
+    def translate(self) -> Callable[[str, str, str], Any] | None:
+        """The machine translator (None when translation is not installed)."""
+        return self._translate
+
     def warm_up(self) -> None:
         """Load the triage patterns/classifier and the language detector before the first person
         writes: the first P0 reply must not wait seconds for a model to load."""
@@ -165,8 +170,8 @@ class ConversationCore:
         that they have read the conversation (issue 3, warm transfer)."""
         with self._lock_for(conversation_id), session_scope() as s:
             conv = s.get(Conversation, conversation_id)
-            if conv is None:
-                return
+            if conv is None or conv.state == "ended":
+                return  # the person left (exit word, quick exit): nobody is put back with them
             conv.state = "with_worker"
             reply = self._render(conv, "handover.worker_joined", worker_name=worker_first_name)
             reply.author = "system"

@@ -71,7 +71,8 @@ def accept(session: Session, handover_id: int, worker: StaffUser) -> bool:
             session.refresh(handover)
             conv = session.get(Conversation, handover.conversation_id)
             if conv is not None:
-                conv.state = "with_worker"
+                if conv.state != "ended":  # never put a person who left back with a worker
+                    conv.state = "with_worker"
         bus.publish(QUEUE_TOPIC, {"event": "accepted", "handover_id": handover_id})
     return won
 

@@ -67,7 +67,8 @@ def langdetect_scores(text: str, languages: tuple[str, ...] | None = None) -> di
     from langdetect.lang_detect_exception import LangDetectException
 
     wanted = set(languages or supported_languages())
-    factory = _langdetect_factory()
+    with _BUILD_LOCK:  # two first calls at once would both load profiles ("Need to load profiles")
+        factory = _langdetect_factory()
     with _LOCK:  # the factory and the seeded random generator are shared state
         detector = factory.create()
         prior = {lang: 1.0 for lang in factory.langlist if _base_code(lang) in wanted}

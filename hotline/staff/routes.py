@@ -102,7 +102,7 @@ def _csrf_refused(request: Request, staff: StaffSession | None) -> Response:
 
 def _translate(request: Request):  # type: ignore[no-untyped-def]
     # The conversation core's translator (hotline.app._translator): the same offline models and cache.
-    return getattr(request.app.state.core, "_translate", None)
+    return request.app.state.core.translate
 
 
 def _after_commit(conversation_id: str) -> None:
@@ -250,7 +250,7 @@ def join(request: Request, handover_id: int, csrf_token: str = Form("")) -> Resp
         user = s.get(StaffUser, staff.staff_id)
         assert user is not None
         won = handover_queue.accept(s, handover_id, user)
-        conversation_id = handover.conversation_id
+        conversation_id, channel = handover.conversation_id, handover.channel
         if won:
             audit.record(s, "join", staff_id=staff.staff_id, target=f"handover:{handover_id}", tier=handover.tier)
         else:
@@ -266,6 +266,12 @@ def join(request: Request, handover_id: int, csrf_token: str = Form("")) -> Resp
         return _page(request, "summary.html", staff, status_code=409, h=data, taken_by=message)
     request.app.state.core.worker_joined(conversation_id, staff.first_name)
     _after_commit(conversation_id)
+    if channel == "voice":
+        # a call: ring the worker's phone straight into the caller's conference (they have read the
+        # summary on screen, so no whisper); hotline/channels/voice_transfer.py
+        from hotline.channels.voice_transfer import connect_console_worker
+
+        connect_console_worker(handover_id)
     return RedirectResponse(f"/staff/handovers/{handover_id}/chat", status_code=303)
 
 

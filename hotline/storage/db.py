@@ -17,6 +17,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.events import deferred
 from hotline.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -58,15 +59,17 @@ def _session_factory() -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    session = _session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    """One transaction. Live events published inside it go out after the commit (events.deferred)."""
+    with deferred():
+        session = _session_factory()()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 def alembic_config(url: str | None = None) -> Config:

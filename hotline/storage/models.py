@@ -139,12 +139,12 @@ class Handover(Base):
     private_note: Mapped[str | None] = mapped_column(EncryptedText)
     call_sid: Mapped[str | None] = mapped_column(String(64))
     conference_name: Mapped[str | None] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock for the accept race
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by each accept/finish UPDATE
 
     conversation: Mapped[Conversation] = relationship(back_populates="handovers")
     worker: Mapped[StaffUser | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
+    # No ORM version check on purpose: a worker accepting while the person writes must never make
+    # the person's turn fail (StaleDataError). The accept race is one conditional UPDATE instead.
 
 
 class Alert(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 07:10:58.384117
+Create Date: 2026-11-24 08:32:32.602448
 """
 from alembic import op
 import sqlalchemy as sa
