@@ -17,20 +17,24 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def live_hotline(var_dir: Path, rasa_url: str = "http://127.0.0.1:9", **env: str) -> Iterator[str]:
-    """Start ``uvicorn hotline.app:create_app`` on a free loopback port; yields its base URL."""
+def live_hotline(var_dir: Path, rasa_url: str = "http://127.0.0.1:9", start_timeout: float = 240,
+                 **env: str) -> Iterator[str]:
+    """Start ``uvicorn hotline.app:create_app`` on a free loopback port; yields its base URL once it
+    answers (start-up loads the triage and language models: allow for a busy machine)."""
     port = free_port()
     environment = {**os.environ, "HOTLINE_VAR_DIR": str(var_dir), "HOTLINE_RASA_URL": rasa_url,
                    "HOTLINE_ACTION_SERVER_URL": "http://127.0.0.1:9",
                    "HOTLINE_SECRET_KEY": "live-test-secret", **env}
-    environment.pop("HOTLINE_DATABASE_URL", None) if "HOTLINE_DATABASE_URL" not in env else None
+    for name in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL"):
+        if name not in env:
+            environment.pop(name, None)
     log = open(var_dir.parent / f"hotline-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "hotline.app:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log"], cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"hotline exited: see {log.name}")
@@ -40,7 +44,7 @@ def live_hotline(var_dir: Path, rasa_url: str = "http://127.0.0.1:9", **env: str
             except httpx.HTTPError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("hotline did not start in 60 s")
+            raise RuntimeError(f"hotline did not start in {start_timeout:.0f} s")
         yield base
     finally:
         proc.terminate()

@@ -8,15 +8,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import free_port
-from live_server import REPO, chromium
+from live_server import REPO, chromium, live_hotline
 from test_staff_fixtures import DANGER_RO, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,43 +30,6 @@ def _add_worker(var: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@contextmanager
-def serve(var: Path, start_timeout: float = 240) -> Iterator[str]:
-    """The real service under uvicorn on a free loopback port, Rasa unreachable. Like
-    live_server.live_hotline, with a longer start-up allowance: warming the triage models takes
-    tens of seconds on a busy 2-core machine."""
-    port = free_port()
-    env = {**os.environ, "HOTLINE_VAR_DIR": str(var), "HOTLINE_RASA_URL": "http://127.0.0.1:9",
-           "HOTLINE_ACTION_SERVER_URL": "http://127.0.0.1:9", "HOTLINE_SECRET_KEY": SECRET}
-    env.pop("HOTLINE_DATABASE_URL", None)
-    env.pop("HOTLINE_REDIS_URL", None)
-    with open(var.parent / f"hotline-{port}.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "hotline.app:create_app",
-                                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + start_timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"hotline exited: see {log.name}")
-                try:
-                    if httpx.get(base + "/healthz", timeout=1, trust_env=False).status_code in (200, 503):
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"hotline did not start in {start_timeout:.0f} s")
-                time.sleep(0.2)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 def wait_for_warm_up(base: str) -> None:
     """The service loads its triage and language models in the background after start-up, and a
     message arriving meanwhile waits for them (tens of seconds on a busy machine). A throwaway
@@ -84,7 +44,7 @@ def wait_for_warm_up(base: str) -> None:
 def test_person_and_worker_meet_through_the_live_queue(tmp_path: Path) -> None:
     var = tmp_path / "var"
     _add_worker(var)
-    with serve(var) as base, chromium() as browser:
+    with live_hotline(var, HOTLINE_SECRET_KEY=SECRET) as base, chromium() as browser:
         wait_for_warm_up(base)
         staff_ctx = browser.new_context(locale="en-GB")
         worker = staff_ctx.new_page()
