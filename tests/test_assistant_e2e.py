@@ -48,7 +48,8 @@ class Phrasebook:
     report_answers: tuple[str, str, str]  # what, where, when (where is skipped in the test)
     skip: str
     anything_else: str               # answer to "anything else?"
-    gibberish: tuple[str, str]       # two messages nobody could understand
+    gibberish: tuple[str, str]       # keyboard mashes nobody could understand
+    rights_question: str             # what are my rights
     age: str                         # "I'm 14"
     child_question: tuple[str, str]  # a question after it, and its rights key
     no: str                          # "no" to the safety check
@@ -81,7 +82,7 @@ BOOKS = [
         ("a man takes three women to the car wash every morning and they never speak",
          "the car wash near the station", "every day around 6am"),
         "skip", "the women look scared and very tired",
-        ("sdfghj kkkll", "qwpo zxnv blrt"),
+        ("sdfghj kkkll", "jjjj kkk"), "what are my rights",
         "im 14", ("can i have someone to look after me", "rights.child_guardian"),
         "no", "can we talk in another language",
     ),
@@ -110,7 +111,7 @@ BOOKS = [
         ("un barbat duce trei femei la spalatoria auto in fiecare dimineata si ele nu vorbesc cu nimeni",
          "spalatoria de langa gara", "in fiecare zi pe la 6 dimineata"),
         "sari peste", "femeile par speriate si foarte obosite",
-        ("sdfghj kkkll", "qwpo zxnv blrt"),
+        ("sdfghj kkkll", "jjjj kkk"), "ce drepturi am?",
         "am 14 ani", ("cine are grija de mine acum?", "rights.child_guardian"),
         "nu", "putem vorbi in alta limba?",
     ),
@@ -139,7 +140,7 @@ BOOKS = [
         ("мужчина каждое утро привозит трех женщин на автомойку и они ни с кем не разговаривают",
          "автомойка возле вокзала", "каждый день около 6 утра"),
         "пропустить", "женщины выглядят испуганными и очень уставшими",
-        ("sdfghj kkkll", "qwpo zxnv blrt"),
+        ("sdfghj kkkll", "jjjj kkk"), "какие у меня права?",
         "мне 14", ("кто теперь будет обо мне заботиться?", "rights.child_guardian"),
         "нет", "можно на другом языке?",
     ),
@@ -185,7 +186,6 @@ def test_every_rights_topic_and_tell_me_more(hotline_app: TestClient, lang: str)
             except AssertionError as failure:
                 wrong.append(str(failure).splitlines()[0])
     assert not wrong, f"[{lang}] " + "\n".join(wrong)
-    assert conversation(chat.id).audience == "adult"
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -211,18 +211,31 @@ def test_report_with_a_skipped_question_queues_a_handover_with_the_report(hotlin
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_two_misunderstood_messages_in_a_row_offer_a_person(hotline_app: TestClient, lang: str) -> None:
-    book = BOOK[lang]
+def test_two_misunderstood_messages_in_a_row_offer_a_person(hotline_app: TestClient, rasa_servers,  # noqa: F811
+                                                            lang: str) -> None:
+    """The core's rule (POLICY.md section 9): the second message in a row that the assistant does
+    not understand brings one offer of a person, in the conversation's language."""
     chat = new_chat(hotline_app, lang)
-    first, second = book.gibberish
+    first, second = "xqzv plmo", "mnbvc xzlk"
+    for text in (first, second):  # the precondition: the model does not understand them
+        assert rasa_servers.parse(text)["intent"]["name"] == "nlu_fallback"
+    expect_web(chat, BOOK[lang].rights_question, ["rights.overview"], lang)
     expect_web(chat, first, ["fallback"], lang)
     got, shown = chat.say(second)
-    # One offer of a person, in the conversation's language, and the hotline then owns the yes/no.
-    assert [k for k in got if k in ("handover.offer", "fallback.offer_person")] != [], got
-    assert len([k for k in got if k in ("handover.offer", "fallback.offer_person")]) == 1, got
+    offers = [k for k in got if k in ("handover.offer", "fallback.offer_person")]
+    assert len(offers) == 1, f"one offer of a person expected, got {got}"
     assert chat.language == lang
     assert all(m["text"] == i18n.render(m["key"], lang, channel="web") for m in shown)
     assert conversation(chat.id).state == "awaiting_consent"
+
+
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_keyboard_mash_is_not_taken_for_an_answer(hotline_app: TestClient, lang: str, which: int) -> None:
+    """Text typed by accident (a pocket, a child at the keyboard) right after the safety question
+    must not count as "yes, it is safe to talk", nor change the conversation's language."""
+    chat = new_chat(hotline_app, lang)
+    expect_web(chat, BOOK[lang].gibberish[which], ["fallback"], lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
