@@ -404,7 +404,9 @@ class ConversationCore:
             if conv.language is None:
                 conv.language, conv.language_source = self.settings.default_language, "default"
             return
-        if previous is None or guess.switch:
+        # ``switch`` is the detector's own judgement of enough evidence: to leave a detected
+        # language, or (previous None) to replace the page's default; weak guesses never count.
+        if guess.switch:
             conv.language, conv.language_source = guess.lang, "detected"
 
     def _parse(self, text: str) -> ParseResult | None:
