@@ -296,10 +296,15 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
             clf_tier = "P2"  # a mention-only message is at most a concern for staff to glance at
         if clf_tier == "P0" and core_words < MIN_WORDS_FOR_CLASSIFIER_P0:
             clf_tier = "P1"
-        benign = [i for i in intent_ranking or [] if isinstance(i, dict) and i.get("name") in BENIGN_INTENTS
-                  and float(i.get("confidence") or 0) >= BENIGN_MIN]
-        if benign and not hits and not indicators:
-            clf_tier = "P3"
+        confident = {str(i.get("name")) for i in intent_ranking or []
+                     if isinstance(i, dict) and float(i.get("confidence") or 0) >= BENIGN_MIN}
+        if not hits and not indicators:
+            if confident & BENIGN_INTENTS:
+                clf_tier = "P3"
+            elif any(name.startswith("rights_") for name in confident) and clf_tier in ("P0", "P1"):
+                # a question about a right ("my visa ran out, can I stay?") with no indicator in it:
+                # staff should see it (P2), but it is not an emergency by the classifier's say-so
+                clf_tier = "P2"
         if TIER_RANK[clf_tier] < TIER_RANK[tier]:
             tier = clf_tier
             reasons.append(f"classifier: {clf_tier} (p P0={p['P0']:.2f} P1={p['P1']:.2f} P2={p['P2']:.2f}) raised the tier")
