@@ -201,3 +201,14 @@ def test_fast_enough() -> None:
             detect_language("buna am nevoie de ajutor, nu pot sa ies din casa")
         best = min(best, (time.perf_counter() - start) / 20)
     assert best < 0.1
+
+
+def test_keyboard_mash_has_no_language() -> None:
+    """Text typed by accident must never switch or set a conversation's language."""
+    from hotline.language.detect import detect_language
+
+    for text in ("jjjj kkk", "sdfghj kkkll", "hjhjhj jjj", "aaaa bbbb"):
+        guess = detect_language(text, previous="en")
+        assert guess.lang is None and not guess.switch, text
+    assert detect_language("buna ziua").lang == "ro"
+    assert detect_language("dzien dobry").lang == "pl"

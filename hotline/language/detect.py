@@ -122,6 +122,21 @@ def _country_prior(country_code: str | None, candidates: list[str]) -> dict[str,
     return _normalise({l: 1.0 / (i + 1) for i, l in enumerate(langs)}, candidates)
 
 
+_VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿăâîșțąęóëœ")
+
+
+def _looks_mashed(word: str) -> bool:
+    """A Latin-letter token no language writes: no vowel, a letter three times in a row, or two
+    letters at most over four or more characters. Other scripts are never judged mashed."""
+    if not word or not all("a" <= ch <= "z" or ch in _VOWELS for ch in word):
+        return False
+    if len(word) >= 3 and not any(ch in _VOWELS for ch in word):
+        return True
+    if any(word[i] == word[i + 1] == word[i + 2] for i in range(len(word) - 2)):
+        return True
+    return len(word) >= 4 and len(set(word)) <= 2
+
+
 def detect_language(
     text: str,
     *,
@@ -173,6 +188,8 @@ def detect_with_weights(
     letters = sum(len(w) for w in folded)
     if letters < 2:
         return _none("too-short")
+    if all(_looks_mashed(f) for f in folded) and not _has_known_evidence(content, folded):
+        return _none("mashed")  # "jjjj kkk", "hjhjhj": a pocket or a child at the keyboard
 
     script_letters: dict[str, int] = {}
     for word in content:
