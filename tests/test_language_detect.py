@@ -65,7 +65,7 @@ def test_never_a_language(text: str) -> None:
 @pytest.mark.parametrize("text", ["asdf", "brrr", "hmmmm"])
 def test_keyboard_mash_has_too_little_evidence(text: str) -> None:
     guess = detect_language(text, previous="de")
-    assert (guess.lang, guess.switch, guess.reason) == (None, False, "weak")
+    assert (guess.lang, guess.switch) == (None, False) and guess.reason in ("weak", "mashed")
 
 
 def test_unknown_capitalised_single_word_is_treated_as_a_name() -> None:
