@@ -301,10 +301,10 @@ def triage(text: str, lang: str | None = None, intent_ranking: list[dict] | None
         if not hits and not indicators:
             if confident & BENIGN_INTENTS:
                 clf_tier = "P3"
-            elif any(name.startswith("rights_") for name in confident) and clf_tier in ("P0", "P1"):
-                # a question about a right ("my visa ran out, can I stay?") with no indicator in it:
-                # staff should see it (P2), but it is not an emergency by the classifier's say-so
-                clf_tier = "P2"
+            elif any(name.startswith("rights_") for name in confident):
+                # a question about a right ("my visa ran out, can I stay?") with no indicator in it
+                # is an information question (TRIAGE.md P3), whatever the n-grams resemble
+                clf_tier = "P3"
         if TIER_RANK[clf_tier] < TIER_RANK[tier]:
             tier = clf_tier
             reasons.append(f"classifier: {clf_tier} (p P0={p['P0']:.2f} P1={p['P1']:.2f} P2={p['P2']:.2f}) raised the tier")
