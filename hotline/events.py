@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -96,7 +96,17 @@ class EventBus:
 
 
 bus = EventBus()
-_deferred: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar("hotline_deferred_events", default=None)
+_deferred: ContextVar[list[Any] | None] = ContextVar("hotline_deferred_events", default=None)
+
+
+def after_commit(action: Callable[[], Any]) -> None:
+    """Run ``action`` once the current transaction has committed (at once outside one): sending an
+    SMS for a message another connection cannot see yet would send nothing, or deadlock SQLite."""
+    pending = _deferred.get()
+    if pending is None:
+        action()
+    else:
+        pending.append(action)
 
 
 @contextmanager
@@ -112,8 +122,14 @@ def deferred() -> Iterator[None]:
         events = _deferred.get() or []
     finally:
         _deferred.reset(token)
-    for topic, payload in events:
-        bus._publish_now(topic, payload)
+    for item in events:
+        if callable(item):
+            try:
+                item()
+            except Exception:  # noqa: BLE001 - one failed delivery must not hide the others
+                log.exception("after-commit action failed")
+        else:
+            bus._publish_now(*item)
 
 
 def conversation_topic(conversation_id: str) -> str:

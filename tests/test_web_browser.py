@@ -30,10 +30,17 @@ def test_quick_exit_replaces_page_and_history_and_erases(tmp_path: Path) -> None
         page.go_back()
         assert not page.url.startswith(base)
         # the conversation is gone on the server: its token opens nothing any more
+        import time
+
         import httpx
 
-        resp = httpx.post(f"{base}/api/conversations/{conv['id']}/messages", json={"text": "hi"},
-                          headers={"Authorization": "Bearer " + conv["token"]}, trust_env=False)
+        deadline = time.monotonic() + 10  # the beacon is sent as the page leaves: allow it to land
+        while True:
+            resp = httpx.post(f"{base}/api/conversations/{conv['id']}/messages", json={"text": "hi"},
+                              headers={"Authorization": "Bearer " + conv["token"]}, trust_env=False)
+            if resp.status_code == 404 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert resp.status_code == 404
         context.close()
 

@@ -1,7 +1,7 @@
 """A multilingual intent classifier: TF-IDF word and character n-grams with a linear SVM.
 
 Why not DIET: the assistant learns twelve languages from ~50 phone-style examples per intent each,
-with no pretrained embeddings (nothing may be downloaded). On the project's held-out split (every
+with no pretrained embeddings (nothing is fetched from outside the project). On the project's held-out split (every
 5th example per language and intent) DIET from scratch reached macro-F1 0.76 and Rasa's
 LogisticRegressionClassifier on count features 0.87, while this reaches about 0.91 and trains in
 seconds instead of minutes. Three views of the text: words and word pairs with diacritics

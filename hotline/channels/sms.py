@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-import time
 from functools import lru_cache
 
 from fastapi import APIRouter, Request, Response
@@ -76,40 +74,19 @@ def status_callback_url() -> str | None:
     return base.rstrip("/") + "/twilio/sms/status" if base else None
 
 
-COMMIT_WAIT_SECONDS = 10.0
 
 
 def send_sms(conversation_id: str, message_id: int) -> str | None:
     """Send a stored outbound message to the conversation's number (inside an open conversation).
-
-    The core calls this from inside the transaction that stores the message, so another session
-    cannot see the message yet: then the send waits for the commit on a background thread, which
-    records Twilio's SID on the message itself (found by tests/test_twilio_sms.py: a worker's reply
-    was silently never sent)."""
-    with session_scope() as s:
-        visible = s.get(Message, message_id) is not None
-    if visible:
-        return _send_stored(conversation_id, message_id)
-    threading.Thread(target=_send_after_commit, args=(conversation_id, message_id), name="sms-send",
-                     daemon=True).start()
-    return None
-
-
-def _send_after_commit(conversation_id: str, message_id: int) -> None:
-    deadline = time.monotonic() + COMMIT_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        with session_scope() as s:
-            if s.get(Message, message_id) is not None:
-                break
-        time.sleep(0.05)
-    else:
-        return  # rolled back: nothing to send
+    The core calls this after the message's transaction committed (events.after_commit), and the
+    SID Twilio gives is recorded on the message for the delivery-status callbacks."""
     sid = _send_stored(conversation_id, message_id)
     if sid:
         with session_scope() as s:
             msg = s.get(Message, message_id)
             if msg is not None and not msg.external_id:
                 msg.external_id = sid
+    return sid
 
 
 def _send_stored(conversation_id: str, message_id: int) -> str | None:

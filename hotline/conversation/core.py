@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,7 +38,7 @@ from hotline import i18n
 from hotline.channels import outbound
 from hotline.assistant.client import AssistantClient, AssistantUnavailable, BotReply, ParseResult
 from hotline.conversation.types import InboundTurn, Reply, TurnResult
-from hotline.events import QUEUE_TOPIC, bus, conversation_topic
+from hotline.events import QUEUE_TOPIC, after_commit, bus, conversation_topic
 from hotline.handover import service as handovers
 from hotline.language.choice import parse_language_choice
 from hotline.language.detect import detect_language
@@ -207,9 +208,7 @@ class ConversationCore:
             s.flush()
             conv.last_message_at = utcnow()
             bus.publish(conversation_topic(conv.id), {"event": "message", "message_id": msg.id})
-            external = outbound.deliver(conv.channel, conv.id, msg.id)
-            if external:
-                msg.external_id = external
+            after_commit(partial(outbound.deliver, conv.channel, conv.id, msg.id))
             return msg.id
 
     def hand_back(self, conversation_id: str, closed: bool = False) -> None:
@@ -241,9 +240,7 @@ class ConversationCore:
         s.add(msg)
         s.flush()
         bus.publish(conversation_topic(conv.id), {"event": "message", "message_id": msg.id})
-        external = outbound.deliver(conv.channel, conv.id, msg.id)
-        if external:
-            msg.external_id = external
+        after_commit(partial(outbound.deliver, conv.channel, conv.id, msg.id))
 
     # ------------------------------------------------------------------ the turn
     def _handle_locked(self, s: Session, conv: Conversation, turn: InboundTurn, text: str) -> TurnResult:
@@ -498,9 +495,11 @@ class ConversationCore:
         return self._render(conv, "language.menu", languages_menu=sep.join(lines))
 
     def _sms_keyword(self, s: Session, conv: Conversation, inbound: Message, kind: str, kw_lang: str) -> TurnResult:
-        # A keyword says which language it is in ("AIUTO", "INFORMATII"): unless the person chose a
-        # language, that beats detection, which has one word to go on.
-        if kw_lang in i18n.supported_languages() and conv.language_source != "chosen":
+        # A keyword in a language of its own ("AIUTO", "INFORMATII") says which language to answer
+        # in, unless the person chose one. The universal English words (STOP, HELP) say nothing: a
+        # Romanian conversation that sends STOP is answered in Romanian.
+        universal = kw_lang == "en" and conv.language is not None
+        if kw_lang in i18n.supported_languages() and conv.language_source != "chosen" and not universal:
             conv.language, conv.language_source = kw_lang, "detected"
         elif conv.language is None:
             conv.language, conv.language_source = self.settings.default_language, "default"
