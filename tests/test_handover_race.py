@@ -34,9 +34,11 @@ def _race(handover_id: int, worker_ids: list[int], rounds: int = 1) -> list[int]
 
     def attempt(worker_id: int) -> None:
         try:
+            # line up before the transactions begin: with SQLite's BEGIN IMMEDIATE a thread waiting at
+            # the barrier inside a transaction would hold the lock the other one waits for
+            barrier.wait(timeout=10)
             with session_scope() as s:
                 worker = s.get(StaffUser, worker_id)
-                barrier.wait(timeout=10)
                 if handover_queue.accept(s, handover_id, worker):
                     with lock:
                         winners.append(worker_id)

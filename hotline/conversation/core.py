@@ -112,11 +112,15 @@ class ConversationCore:
         with session_scope() as s:
             conv = self._find_or_create(s, turn)
             conv_id = conv.id
+        # The intent ranking needs no database: ask for it before the transaction, so no database
+        # lock is held while Rasa thinks (SQLite has one writer at a time). Never for the exit word.
+        keyword = i18n.match_keyword(text)
+        parse = None if keyword and keyword[0] == "exit" else self._parse(text)
         with self._lock_for(conv_id):
             with session_scope() as s:
                 conv = s.get(Conversation, conv_id)
                 assert conv is not None
-                result = self._handle_locked(s, conv, turn, text)
+                result = self._handle_locked(s, conv, turn, text, parse)
                 pending = list(s.info.pop("translate", ()))
         self._translate_later(pending)
         log.info("turn conversation=%s channel=%s tier=%s state=%s ms=%d", result.conversation_id[:6],
@@ -243,7 +247,8 @@ class ConversationCore:
         after_commit(partial(outbound.deliver, conv.channel, conv.id, msg.id))
 
     # ------------------------------------------------------------------ the turn
-    def _handle_locked(self, s: Session, conv: Conversation, turn: InboundTurn, text: str) -> TurnResult:
+    def _handle_locked(self, s: Session, conv: Conversation, turn: InboundTurn, text: str,
+                       parse: ParseResult | None) -> TurnResult:
         if turn.external_id:
             seen = s.scalars(select(Message).where(Message.external_id == turn.external_id)).first()
             if seen is not None:
@@ -274,7 +279,6 @@ class ConversationCore:
         self._settle_language(conv, turn, text)
         inbound.lang = conv.language
 
-        parse = self._parse(text)
         result = triage(text, lang=conv.language, intent_ranking=parse.ranking if parse else None)
         inbound.tier, inbound.indicators, inbound.triage_reasons = result.urgency, result.indicators, result.reasons
         inbound.intent = parse.intent if parse else None

@@ -242,6 +242,12 @@ def join(request: Request, handover_id: int, csrf_token: str = Form("")) -> Resp
         return _csrf_refused(request, staff)
     with session_scope() as s:
         handover = _handover(s, handover_id)
+        if handover is not None and handover.status == "active" and handover.worker_id != staff.staff_id:
+            # lost the race (or came late): say who has it, without showing the conversation
+            winner = s.get(StaffUser, handover.worker_id) if handover.worker_id else None
+            audit.record(s, "join_lost", staff_id=staff.staff_id, target=f"handover:{handover_id}")
+            taken = f"Already taken by {winner.first_name}." if winner else "This conversation is no longer waiting."
+            return _forbidden(request, staff, taken, status_code=409)
         if handover is None or not views.can_view(staff, handover):
             return _forbidden(request, staff, "This conversation is no longer in the queue.", status_code=404)
         if handover.person_left_at is not None:

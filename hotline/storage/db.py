@@ -29,7 +29,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A turn may hold the write lock while the dialogue engine answers (up to bot_timeout_seconds):
+    # wait longer than that rather than fail. PostgreSQL has no such limit (use it at scale).
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
 
@@ -50,7 +52,7 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
