@@ -27,11 +27,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # Transactions are begun by _sqlite_begin (BEGIN IMMEDIATE), not by the driver.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     # A turn may hold the write lock while the dialogue engine answers (up to bot_timeout_seconds):
     # wait longer than that rather than fail. PostgreSQL has no such limit (use it at scale).
+    # Set first, so that the statements below wait too.
     cursor.execute("PRAGMA busy_timeout=15000")
+    # WAL is a property of the database file: switch once. Asking again on every new connection
+    # needs a lock, and fails while another connection writes.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
@@ -93,8 +97,18 @@ def alembic_config(url: str | None = None) -> Config:
 
 def migrate(url: str | None = None) -> None:
     """Bring the database to the newest schema (idempotent)."""
-    _ensure_sqlite_dir(url or get_settings().effective_database_url)
+    target = url or get_settings().effective_database_url
+    _ensure_sqlite_dir(target)
     command.upgrade(alembic_config(url), "head")
+    if target.startswith("sqlite"):
+        # Switch the file to WAL here, at start-up, while nothing else is connected: switching
+        # later needs an exclusive lock and fails at once ("database is locked") under traffic.
+        engine = make_engine(target)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        finally:
+            engine.dispose()
 
 
 def ping() -> None:
