@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.assistant.tracker import erase_tracker
 from hotline.settings import get_settings
 from hotline.storage.db import session_scope
-from hotline.storage.models import AuditEntry, Conversation, ConversationStat, Handover, utcnow
+from hotline.storage.models import AuditEntry, Conversation, Handover, count_conversation, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +61,6 @@ def due(session: Session, now: datetime | None = None) -> Due:
     return Due(conversations, handovers, audits)
 
 
-def _count(session: Session, conv: Conversation, outcome: str) -> None:
-    key = dict(day=conv.created_at.date().isoformat(), channel=conv.channel, language=conv.language or "und",
-               tier=conv.tier, outcome=outcome)
-    stat = session.scalars(select(ConversationStat).filter_by(**key)).first()
-    if stat is None:
-        session.add(ConversationStat(count=1, **key))
-    else:
-        stat.count += 1
-
-
 def purge(now: datetime | None = None) -> Due:
     """Delete everything past its retention period; returns what was deleted."""
     now = now or utcnow()
@@ -81,7 +71,7 @@ def purge(now: datetime | None = None) -> Due:
             if conv is None:
                 continue
             if conv.ended_reason is None:  # erased conversations were already counted at exit
-                _count(s, conv, "expired")
+                count_conversation(s, conv, "expired", day=conv.created_at.date().isoformat())
             s.delete(conv)  # messages, handovers, contact requests cascade
         audit_cutoff = now - timedelta(days=get_settings().retention_audit_days)
         s.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.staff import auth
 from hotline.storage.db import session_scope
-from hotline.storage.models import AuditEntry, StaffUser
+from hotline.storage.models import AuditEntry, StaffUser, as_utc
 from test_staff_fixtures import PASSWORD, form_token, login, make_staff
 
 
@@ -62,7 +62,7 @@ def test_wrong_password_five_times_locks_for_fifteen_minutes(client: TestClient)
     assert _try(client, "ana", PASSWORD).status_code == 423
     with session_scope() as s:
         user = s.scalars(select(StaffUser).where(StaffUser.username == "ana")).one()
-        locked_until = auth._aware(user.locked_until)
+        locked_until = as_utc(user.locked_until)
         from hotline.storage.models import utcnow
 
         remaining = (locked_until - utcnow()).total_seconds()

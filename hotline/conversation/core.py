@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -48,9 +47,10 @@ from hotline.storage.db import session_scope
 from hotline.storage.models import (
     ContactRequest,
     Conversation,
-    ConversationStat,
     Handover,
     Message,
+    as_utc,
+    count_conversation,
     utcnow,
 )
 from hotline.triage.engine import combine, triage
@@ -366,7 +366,7 @@ class ConversationCore:
                 .order_by(Conversation.last_message_at.desc())
             ).first()
             if conv is not None:
-                idle = (utcnow() - _aware(conv.last_message_at)).total_seconds()
+                idle = (utcnow() - as_utc(conv.last_message_at)).total_seconds()
                 if idle < SMS_CONVERSATION_IDLE or conv.state in ("queued", "with_worker"):
                     return conv
         conv = Conversation(channel=turn.channel, sender_hash=sender_hash,
@@ -601,7 +601,7 @@ class ConversationCore:
 
     def _erase_locked(self, s: Session, conv: Conversation, reason: str) -> None:
         handover = handovers.open_handover(s, conv)
-        self._count(s, conv, outcome=reason)
+        count_conversation(s, conv, outcome=reason)
         if handover is not None:
             handover.person_left_at = utcnow()
             handovers.raise_alert(s, "person_left", conv, handover)
@@ -615,15 +615,6 @@ class ConversationCore:
         conv.token_hash = None
         conv.state, conv.ended_at, conv.ended_reason = "ended", utcnow(), reason
         conv.opted_out = True
-
-    def _count(self, s: Session, conv: Conversation, outcome: str) -> None:
-        day = utcnow().date().isoformat()
-        key = dict(day=day, channel=conv.channel, language=conv.language or "und", tier=conv.tier, outcome=outcome)
-        stat = s.scalars(select(ConversationStat).filter_by(**key)).first()
-        if stat is None:
-            stat = ConversationStat(count=0, **key)
-            s.add(stat)
-        stat.count += 1
 
     def _lock_for(self, conversation_id: str) -> threading.Lock:
         with self._locks_guard:
@@ -760,10 +751,7 @@ class ConversationCore:
                 handover.status, handover.closed_at, handover.person_left_at = "cancelled", utcnow(), utcnow()
                 bus.publish(QUEUE_TOPIC, {"event": "cancelled", "handover_id": handover.id})
                 self._system_note_to_worker(s, conv, "person_left")
-            self._count(s, conv, outcome="hangup")
+            count_conversation(s, conv, outcome="hangup")
             conv.state, conv.ended_at, conv.ended_reason = "ended", utcnow(), "hangup"
             return cancelled
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

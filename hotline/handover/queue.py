@@ -10,7 +10,7 @@ accept at once, the database lets exactly one row change, on SQLite and PostgreS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,17 +18,13 @@ from sqlalchemy.orm import Session
 from hotline.events import QUEUE_TOPIC, bus
 from hotline.handover.service import raise_alert
 from hotline.settings import get_settings
-from hotline.storage.models import Conversation, Handover, StaffUser, utcnow
+from hotline.storage.models import Conversation, Handover, StaffUser, as_utc, utcnow
 
 TIER_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def waiting_seconds(handover: Handover, now: datetime | None = None) -> float:
-    return ((now or utcnow()) - _aware(handover.created_at)).total_seconds()
+    return ((now or utcnow()) - as_utc(handover.created_at)).total_seconds()
 
 
 def effective_rank(handover: Handover, now: datetime | None = None) -> int:
@@ -104,4 +100,4 @@ def phone_workers(session: Session, language: str | None = None, exclude: set[in
     workers = [w for w in on_duty_workers(session) if w.phone_enc and w.id not in exclude]
     busy = set(session.scalars(select(Handover.worker_id).where(Handover.status == "active")).all())
     return sorted(workers, key=lambda w: (w.language != language, w.id in busy,
-                                          -_aware(w.last_seen_at).timestamp() if w.last_seen_at else 0, w.id))
+                                          -as_utc(w.last_seen_at).timestamp() if w.last_seen_at else 0, w.id))

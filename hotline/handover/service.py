@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.events import QUEUE_TOPIC, bus
-from hotline.storage.models import Alert, Conversation, Handover, Message, StaffUser, utcnow
+from hotline.storage.models import Alert, Conversation, Handover, Message, StaffUser, as_utc, utcnow
 
 ON_DUTY_FRESHNESS = timedelta(minutes=30)
 
@@ -24,13 +24,7 @@ def on_duty_workers(session: Session) -> list[StaffUser]:
     rows = session.scalars(
         select(StaffUser).where(StaffUser.on_duty.is_(True), StaffUser.disabled.is_(False))
     ).all()
-    return [w for w in rows if w.last_seen_at is not None and _aware(w.last_seen_at) >= since]
-
-
-def _aware(value):  # type: ignore[no-untyped-def]
-    from datetime import timezone
-
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return [w for w in rows if w.last_seen_at is not None and as_utc(w.last_seen_at) >= since]
 
 
 def open_handover(session: Session, conversation: Conversation) -> Handover | None:

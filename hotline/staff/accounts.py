@@ -87,10 +87,9 @@ def disable_staff(session: Session, username: str) -> StaffUser:
 
 
 def list_staff(session: Session) -> list[StaffRow]:
-    from hotline.staff.auth import _aware
-    from hotline.storage.models import utcnow
+    from hotline.storage.models import as_utc, utcnow
 
     now = utcnow()
     rows = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
     return [StaffRow(u.username, u.first_name, u.role, u.language, bool(u.on_duty), bool(u.disabled),
-                     bool(u.locked_until and _aware(u.locked_until) > now), bool(u.phone_enc)) for u in rows]
+                     bool(u.locked_until and as_utc(u.locked_until) > now), bool(u.phone_enc)) for u in rows]

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from hotline.privacy.keys import get_keyring
 from hotline.staff import audit
-from hotline.storage.models import AuditEntry, StaffUser, utcnow
+from hotline.storage.models import AuditEntry, StaffUser, as_utc, utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -58,10 +58,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 @dataclass(frozen=True)
 class LoginResult:
     ok: bool
@@ -82,7 +78,7 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
         verify_password(_DUMMY_HASH, password)
         audit.record(session, "login_failed", reason="unknown_user")
         return LoginResult(False, "bad_credentials")
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
         audit.record(session, "login_refused_locked", staff_id=user.id)
         return LoginResult(False, "locked", user.id)
     if user.disabled:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hotline import i18n
 from hotline.handover.queue import queue_snapshot, waiting_seconds
 from hotline.staff.auth import StaffSession
-from hotline.storage.models import Alert, ContactRequest, Conversation, Handover, Message, StaffUser
+from hotline.storage.models import Alert, ContactRequest, Conversation, Handover, Message, StaffUser, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +83,8 @@ def language_name(code: str | None) -> str:
         return code
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _iso(value: datetime | None) -> str | None:
-    aware = _aware(value)
-    return aware.isoformat() if aware else None
+    return as_utc(value).isoformat() if value else None
 
 
 # ----------------------------------------------------------------------------- access

@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns: read them back as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def new_conversation_id() -> str:
     """128 bits from the OS's CSPRNG: unguessable, safe to put in a URL path."""
     return secrets.token_urlsafe(16)
@@ -204,3 +209,17 @@ class ConversationStat(Base):
     tier: Mapped[str] = mapped_column(String(2))
     outcome: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def count_conversation(session: Any, conv: Conversation, outcome: str, day: str | None = None) -> None:
+    """Add one to the anonymous counter (day, channel, language, tier, outcome) that outlives a
+    conversation's erasure (POLICY.md §3)."""
+    from sqlalchemy import select
+
+    key = dict(day=day or utcnow().date().isoformat(), channel=conv.channel, language=conv.language or "und",
+               tier=conv.tier, outcome=outcome)
+    stat = session.scalars(select(ConversationStat).filter_by(**key)).first()
+    if stat is None:
+        session.add(ConversationStat(count=1, **key))
+    else:
+        stat.count += 1

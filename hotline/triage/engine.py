@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from hotline.triage.catalogue import CATALOGUE, TIER_RANK, TIERS, more_urgent
+from hotline.triage.catalogue import CATALOGUE, TIER_RANK, more_urgent
 from hotline.triage.classifier import get_classifier
 from hotline.triage.lexicon import LanguageLexicon, load_all
 from hotline.triage.normalize import clauses, skeleton
